@@ -1,0 +1,137 @@
+-- standin schema, version 1. Applied in one transaction on an empty database;
+-- later versions add numbered migrations (see src/db/migrate.rs).
+-- Times are RFC 3339 UTC text with microseconds, so text order is time order.
+
+CREATE TABLE meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE users (
+    id                   INTEGER PRIMARY KEY AUTOINCREMENT,
+    uuid                 TEXT    NOT NULL UNIQUE,
+    username             TEXT    NOT NULL UNIQUE,
+    name                 TEXT    NOT NULL DEFAULT '',
+    email                TEXT    NOT NULL DEFAULT '',
+    is_active            INTEGER NOT NULL DEFAULT 1 CHECK (is_active IN (0, 1)),
+    -- NULL: no usable password (login impossible).
+    password_hash        TEXT,
+    last_login           TEXT,
+    date_joined          TEXT    NOT NULL,
+    last_updated         TEXT    NOT NULL,
+    password_change_date TEXT    NOT NULL,
+    attributes           TEXT    NOT NULL DEFAULT '{}',
+    path                 TEXT    NOT NULL DEFAULT 'users',
+    type                 TEXT    NOT NULL DEFAULT 'internal'
+        CHECK (type IN ('internal', 'external', 'service_account', 'internal_service_account')),
+    -- Bumped to revoke every signed session cookie of the user (CONTRACT §2).
+    auth_epoch           INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX users_name ON users (name);
+CREATE INDEX users_email ON users (email);
+CREATE INDEX users_path ON users (path);
+CREATE INDEX users_type ON users (type);
+CREATE INDEX users_is_active ON users (is_active, username);
+CREATE INDEX users_date_joined ON users (date_joined);
+CREATE INDEX users_last_login ON users (last_login);
+CREATE INDEX users_last_updated ON users (last_updated);
+
+CREATE TABLE groups (
+    id           INTEGER PRIMARY KEY AUTOINCREMENT,
+    uuid         TEXT    NOT NULL UNIQUE,
+    name         TEXT    NOT NULL UNIQUE,
+    is_superuser INTEGER NOT NULL DEFAULT 0 CHECK (is_superuser IN (0, 1)),
+    attributes   TEXT    NOT NULL DEFAULT '{}'
+);
+
+-- A group may have several parents; `position` keeps the order they were given in,
+-- so the first one can be shown as the single `parent` of older clients.
+CREATE TABLE group_parents (
+    group_id  INTEGER NOT NULL REFERENCES groups (id) ON DELETE CASCADE,
+    parent_id INTEGER NOT NULL REFERENCES groups (id) ON DELETE CASCADE,
+    position  INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (group_id, parent_id),
+    CHECK (group_id <> parent_id)
+) WITHOUT ROWID;
+CREATE INDEX group_parents_parent ON group_parents (parent_id);
+
+CREATE TABLE user_groups (
+    user_id  INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    group_id INTEGER NOT NULL REFERENCES groups (id) ON DELETE CASCADE,
+    PRIMARY KEY (user_id, group_id)
+) WITHOUT ROWID;
+CREATE INDEX user_groups_group ON user_groups (group_id, user_id);
+
+CREATE TABLE roles (
+    id   INTEGER PRIMARY KEY AUTOINCREMENT,
+    uuid TEXT NOT NULL UNIQUE,
+    name TEXT NOT NULL UNIQUE
+);
+
+CREATE TABLE role_permissions (
+    role_id  INTEGER NOT NULL REFERENCES roles (id) ON DELETE CASCADE,
+    codename TEXT    NOT NULL,
+    PRIMARY KEY (role_id, codename)
+) WITHOUT ROWID;
+
+CREATE TABLE user_roles (
+    user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    role_id INTEGER NOT NULL REFERENCES roles (id) ON DELETE CASCADE,
+    PRIMARY KEY (user_id, role_id)
+) WITHOUT ROWID;
+CREATE INDEX user_roles_role ON user_roles (role_id);
+
+CREATE TABLE group_roles (
+    group_id INTEGER NOT NULL REFERENCES groups (id) ON DELETE CASCADE,
+    role_id  INTEGER NOT NULL REFERENCES roles (id) ON DELETE CASCADE,
+    PRIMARY KEY (group_id, role_id)
+) WITHOUT ROWID;
+CREATE INDEX group_roles_role ON group_roles (role_id);
+
+CREATE TABLE tokens (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    uuid        TEXT    NOT NULL UNIQUE,
+    identifier  TEXT    NOT NULL UNIQUE,
+    -- hex SHA-256 of the key; the key itself is never stored.
+    key_hash    TEXT    NOT NULL UNIQUE,
+    user_id     INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    intent      TEXT    NOT NULL DEFAULT 'api',
+    description TEXT    NOT NULL DEFAULT '',
+    expires     TEXT,
+    expiring    INTEGER NOT NULL DEFAULT 1,
+    created     TEXT    NOT NULL,
+    last_used   TEXT
+);
+CREATE INDEX tokens_user ON tokens (user_id);
+
+CREATE TABLE events (
+    id              INTEGER PRIMARY KEY AUTOINCREMENT,
+    uuid            TEXT NOT NULL UNIQUE,
+    action          TEXT NOT NULL,
+    -- Who acted, as they were when it happened (JSON {pk, username, email[, on_behalf_of]}):
+    -- a snapshot, so deleting a user keeps the history readable.
+    user_json       TEXT NOT NULL DEFAULT '{}',
+    username        TEXT,
+    app             TEXT NOT NULL DEFAULT 'standin',
+    context         TEXT NOT NULL DEFAULT '{}',
+    client_ip       TEXT,
+    created         TEXT NOT NULL
+);
+CREATE INDEX events_created ON events (created);
+CREATE INDEX events_action ON events (action, created);
+CREATE INDEX events_username ON events (username, created);
+
+CREATE TABLE impersonations (
+    id               INTEGER PRIMARY KEY AUTOINCREMENT,
+    uuid             TEXT    NOT NULL UNIQUE,
+    original_user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    target_user_id   INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    reason           TEXT    NOT NULL DEFAULT '',
+    started          TEXT    NOT NULL,
+    expires          TEXT    NOT NULL,
+    ended            TEXT,
+    end_reason       TEXT CHECK (end_reason IN ('ended', 'logout', 'expired', 'revoked', 'user_changed'))
+);
+CREATE INDEX impersonations_original ON impersonations (original_user_id, started);
+CREATE INDEX impersonations_target ON impersonations (target_user_id, started);
+CREATE INDEX impersonations_active ON impersonations (ended, started);

@@ -1,0 +1,121 @@
+//! Login and logout (CONTRACT §2).
+
+use super::body::Body;
+use super::me::{SessionUser, session_user};
+use super::resource;
+use crate::auth::identity::app_state;
+use crate::auth::{Identity, Principal, Via, client, csrf, session};
+use crate::error::ApiError;
+use crate::state::AppState;
+use crate::store::events::{self, Actor, UserRef};
+use crate::store::impersonations::{self, EndReason};
+use crate::store::{permissions, users};
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde_json::{Value, json};
+use utoipa::ToSchema;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(resource("/auth/login").route(web::post().to(login)))
+        .service(resource("/auth/logout").route(web::post().to(logout)));
+}
+
+const INVALID_LOGIN: &str = "Invalid username or password.";
+
+/// Credentials for `POST /api/v3/auth/login/`.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct LoginRequest {
+    username: String,
+    password: String,
+}
+
+#[utoipa::path(post, path = "/api/v3/auth/login/", tag = "auth", request_body = LoginRequest,
+    responses((status = 200, body = SessionUser), (status = 400, body = super::openapi::ValidationError),
+              (status = 403, body = super::openapi::GenericError), (status = 429, body = super::openapi::GenericError)))]
+pub async fn login(req: HttpRequest, state: web::Data<AppState>, body: web::Json<Value>) -> Result<HttpResponse, ApiError> {
+    csrf::check_login_origin(&req)?;
+    let mut b = Body::parse(body.into_inner())?;
+    let username = b.string("username", true, false);
+    let password = b.string("password", true, true);
+    b.finish()?;
+    let (Some(username), Some(password)) = (username, password) else {
+        return Err(ApiError::Internal("login fields parsed without a value".into()));
+    };
+    let ip = client::client_ip(&req, &state.config.server.trusted_proxies).map(|i| i.to_string());
+    state
+        .throttle
+        .check(&username, ip.as_deref())
+        .map_err(ApiError::Throttled)?;
+
+    let name = username.clone();
+    let candidate = state.db.read(move |c| users::login_candidate(c, &name)).await?;
+    // Unknown users are verified against a dummy hash so every failure costs the same.
+    let hash = candidate.as_ref().and_then(|c| c.password_hash.clone());
+    let password_ok = state
+        .passwords
+        .verify(hash, password)
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    let user_id = match candidate {
+        Some(c) if password_ok && c.is_active => c.id,
+        _ => {
+            state.throttle.failure(&username, ip.as_deref());
+            let actor = Actor::anonymous(ip);
+            state
+                .db
+                .write(move |c| events::record(c, &actor, "login_failed", json!({"username": username})))
+                .await?;
+            return Err(ApiError::forbidden(INVALID_LOGIN));
+        }
+    };
+    state.throttle.success(&username);
+    let principal = state
+        .db
+        .write(move |c| {
+            users::record_login(c, user_id)?;
+            let user = users::get(c, user_id)?;
+            let actor = Actor {
+                user: Some(UserRef::of(&user)),
+                on_behalf_of: None,
+                client_ip: ip,
+            };
+            events::record(c, &actor, "login", json!({}))?;
+            let grants = permissions::for_user(c, user_id)?;
+            Ok(Principal { user, grants })
+        })
+        .await?;
+    session::log_in(&req, principal.user.id, principal.user.auth_epoch)?;
+    let identity = Identity {
+        user: principal,
+        original: None,
+        impersonation_id: None,
+        via: Via::Session,
+        client_ip: None,
+    };
+    let install_id = state.install_id.clone();
+    let body = state.db.read(move |c| session_user(c, &identity, &install_id)).await?;
+    Ok(HttpResponse::Ok().cookie(csrf::new_cookie()).json(body))
+}
+
+#[utoipa::path(post, path = "/api/v3/auth/logout/", tag = "auth",
+    responses((status = 204), (status = 403, body = super::openapi::GenericError)))]
+pub async fn logout(req: HttpRequest, identity: Identity) -> Result<HttpResponse, ApiError> {
+    if identity.via == Via::Token {
+        // A token has no session to end.
+        return Ok(HttpResponse::NoContent().finish());
+    }
+    let state = app_state(&req)?;
+    let actor = identity.actor();
+    let impersonation = identity.impersonation_id.clone();
+    state
+        .db
+        .write(move |c| {
+            if let Some(uuid) = impersonation {
+                impersonations::finish(c, &uuid, EndReason::Logout, actor.client_ip.clone(), json!({}))?;
+            }
+            events::record(c, &actor, "logout", json!({}))
+        })
+        .await?;
+    session::clear(&req);
+    Ok(HttpResponse::NoContent().cookie(csrf::removal_cookie()).finish())
+}

@@ -1,0 +1,105 @@
+//! `GET /api/v3/core/users/me/`: the caller's own view (CONTRACT §4 `SessionUser`).
+
+use super::resource;
+use crate::auth::{Identity, Principal};
+use crate::domain::{avatar, user_uid};
+use crate::error::ApiError;
+use crate::state::AppState;
+use crate::store::{StoreError, users};
+use actix_web::web::{self, Json};
+use rusqlite::Connection;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(resource("/core/users/me").route(web::get().to(me)));
+}
+
+/// A group or role as `UserSelf` lists it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NamePk {
+    pub name: String,
+    /// The object's uuid, as a string.
+    pub pk: String,
+}
+
+/// What a user may see of themselves.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UserSelf {
+    pub pk: i64,
+    pub username: String,
+    pub name: String,
+    pub is_active: bool,
+    pub is_superuser: bool,
+    pub groups: Vec<NamePk>,
+    pub roles: Vec<NamePk>,
+    pub email: String,
+    pub avatar: String,
+    pub uid: String,
+    #[schema(value_type = Object)]
+    pub settings: serde_json::Value,
+    #[serde(rename = "type")]
+    pub user_type: String,
+    pub system_permissions: Vec<String>,
+    /// Whether this is the account the session acts as.
+    pub is_current: bool,
+}
+
+/// The session's users: `original` is present only while impersonating.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SessionUser {
+    pub user: UserSelf,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub original: Option<UserSelf>,
+    pub users: Vec<UserSelf>,
+}
+
+fn name_pks(rows: Vec<(String, String)>) -> Vec<NamePk> {
+    rows.into_iter().map(|(pk, name)| NamePk { name, pk }).collect()
+}
+
+fn user_self(c: &Connection, p: &Principal, install_id: &str, is_current: bool) -> Result<UserSelf, StoreError> {
+    let u = &p.user;
+    Ok(UserSelf {
+        pk: u.id,
+        username: u.username.clone(),
+        name: u.name.clone(),
+        is_active: u.is_active,
+        is_superuser: p.grants.is_superuser,
+        groups: name_pks(users::group_names(c, u.id)?),
+        roles: name_pks(users::role_names(c, u.id)?),
+        email: u.email.clone(),
+        avatar: avatar(&u.name, &u.username),
+        uid: user_uid(install_id, u.id),
+        settings: serde_json::json!({}),
+        user_type: u.user_type.clone(),
+        system_permissions: p.grants.permissions.iter().cloned().collect(),
+        is_current,
+    })
+}
+
+/// The `SessionUser` body for `identity`.
+pub fn session_user(c: &Connection, identity: &Identity, install_id: &str) -> Result<SessionUser, StoreError> {
+    let original = identity
+        .original
+        .as_ref()
+        .map(|o| user_self(c, o, install_id, false))
+        .transpose()?;
+    Ok(SessionUser {
+        user: user_self(c, &identity.user, install_id, true)?,
+        original,
+        // standin keeps one account per browser session; 2026 clients map over this.
+        users: vec![user_self(c, &identity.user, install_id, true)?],
+    })
+}
+
+#[utoipa::path(get, path = "/api/v3/core/users/me/", tag = "core",
+    responses((status = 200, body = SessionUser), (status = 403, body = super::openapi::GenericError)))]
+pub async fn me(identity: Identity, state: web::Data<AppState>) -> Result<Json<SessionUser>, ApiError> {
+    let install_id = state.install_id.clone();
+    let body = state
+        .db
+        .read(move |c| session_user(c, &identity, &install_id))
+        .await?;
+    Ok(Json(body))
+}

@@ -1,0 +1,73 @@
+//! CSRF defences (CONTRACT §2): a double-submit token for cookie-authenticated writes,
+//! and an origin check on login, which has no session yet.
+
+use crate::error::ApiError;
+use actix_web::HttpRequest;
+use actix_web::cookie::{Cookie, SameSite};
+use actix_web::http::Method;
+use subtle::ConstantTimeEq;
+
+pub const COOKIE: &str = "standin_csrf";
+pub const HEADER: &str = "x-standin-csrf";
+
+/// A fresh token cookie, readable by the page's script (not `HttpOnly`).
+pub fn new_cookie() -> Cookie<'static> {
+    let token = hex::encode(rand::random::<[u8; 32]>());
+    Cookie::build(COOKIE, token)
+        .path("/")
+        .http_only(false)
+        .same_site(SameSite::Lax)
+        .finish()
+}
+
+/// A cookie that removes the token.
+pub fn removal_cookie() -> Cookie<'static> {
+    let mut c = Cookie::build(COOKIE, "").path("/").finish();
+    c.make_removal();
+    c
+}
+
+pub fn is_unsafe(method: &Method) -> bool {
+    !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS | Method::TRACE)
+}
+
+/// Refuses an unsafe request whose `X-Standin-CSRF` header does not equal the
+/// `standin_csrf` cookie.
+pub fn check_double_submit(req: &HttpRequest) -> Result<(), ApiError> {
+    if !is_unsafe(req.method()) {
+        return Ok(());
+    }
+    let cookie = req.cookie(COOKIE);
+    let header = req.headers().get(HEADER).map(|v| v.as_bytes().to_vec());
+    match (cookie, header) {
+        (None, _) => Err(ApiError::forbidden("CSRF Failed: CSRF cookie not set.")),
+        (Some(_), None) => Err(ApiError::forbidden("CSRF Failed: CSRF token missing.")),
+        (Some(c), Some(h)) if !c.value().is_empty() && bool::from(c.value().as_bytes().ct_eq(&h)) => {
+            Ok(())
+        }
+        _ => Err(ApiError::forbidden("CSRF Failed: CSRF token incorrect.")),
+    }
+}
+
+/// Refuses a login POST that a browser marks as cross-site; clients that send neither
+/// `Sec-Fetch-Site` nor `Origin` (scripts, CLIs) pass.
+pub fn check_login_origin(req: &HttpRequest) -> Result<(), ApiError> {
+    const REFUSED: &str = "CSRF Failed: Origin checking failed - cross-site login refused.";
+    let header = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok());
+    if let Some(site) = header("sec-fetch-site")
+        && site.eq_ignore_ascii_case("cross-site")
+    {
+        return Err(ApiError::forbidden(REFUSED));
+    }
+    if let Some(origin) = header("origin") {
+        let host = req.connection_info().host().to_owned();
+        let origin_host = origin
+            .split_once("://")
+            .map_or(origin, |(_, rest)| rest)
+            .trim_end_matches('/');
+        if origin == "null" || !origin_host.eq_ignore_ascii_case(&host) {
+            return Err(ApiError::forbidden(REFUSED));
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,12 @@
+//! Who is calling: passwords, login throttling, the signed session, CSRF, API tokens,
+//! and the one identity extractor that handlers use.
+
+pub mod client;
+pub mod csrf;
+pub mod identity;
+pub mod key;
+pub mod passwords;
+pub mod session;
+pub mod throttle;
+
+pub use identity::{Identity, Principal, Via};

@@ -1,0 +1,391 @@
+//! Settings: defaults, then a TOML file, then `STANDIN_<SECTION>__<KEY>` environment
+//! variables, then command-line flags (CONTRACT §8). Every error names its key.
+
+mod lenient;
+mod proxies;
+mod units;
+
+pub use proxies::TrustedProxies;
+pub use units::{ByteSize, Span};
+
+use base64::Engine;
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+/// Why the settings could not be loaded; the message names the offending key.
+#[derive(Debug, thiserror::Error)]
+#[error("configuration error: {0}")]
+pub struct ConfigError(pub String);
+
+fn cpus() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    pub server: Server,
+    pub database: Database,
+    pub session: Session,
+    pub security: Security,
+    pub impersonation: Impersonation,
+    pub events: Events,
+    pub bootstrap: Bootstrap,
+    pub log: Log,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Server {
+    pub listen: String,
+    #[serde(deserialize_with = "lenient::number")]
+    pub workers: usize,
+    pub max_body: ByteSize,
+    pub trusted_proxies: TrustedProxies,
+}
+
+impl Default for Server {
+    fn default() -> Self {
+        Server {
+            listen: "127.0.0.1:9000".into(),
+            workers: cpus(),
+            max_body: ByteSize(64 * 1024),
+            trusted_proxies: TrustedProxies::default(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Database {
+    pub path: PathBuf,
+    #[serde(deserialize_with = "lenient::number")]
+    pub pool_size: u32,
+}
+
+impl Default for Database {
+    fn default() -> Self {
+        Database {
+            path: "standin.db".into(),
+            pool_size: 8,
+        }
+    }
+}
+
+/// Whether the session cookie carries `Secure`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum CookieSecure {
+    /// When the request came over HTTPS (directly or via a trusted proxy).
+    #[default]
+    Auto,
+    True,
+    False,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Session {
+    pub secret_key: Option<String>,
+    pub cookie_name: String,
+    #[serde(deserialize_with = "secure_flag")]
+    pub secure: CookieSecure,
+    pub max_age: Span,
+}
+
+fn secure_flag<'de, D: serde::Deserializer<'de>>(d: D) -> Result<CookieSecure, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Raw {
+        Flag(bool),
+        Text(String),
+    }
+    match Raw::deserialize(d)? {
+        Raw::Flag(true) => Ok(CookieSecure::True),
+        Raw::Flag(false) => Ok(CookieSecure::False),
+        Raw::Text(s) => match s.trim().to_ascii_lowercase().as_str() {
+            "auto" => Ok(CookieSecure::Auto),
+            "true" => Ok(CookieSecure::True),
+            "false" => Ok(CookieSecure::False),
+            _ => Err(serde::de::Error::custom(format!(
+                "{s:?} is not one of auto, true, false"
+            ))),
+        },
+    }
+}
+
+impl Default for Session {
+    fn default() -> Self {
+        Session {
+            secret_key: None,
+            cookie_name: "standin_session".into(),
+            secure: CookieSecure::Auto,
+            max_age: Span::secs(14 * 86_400),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Security {
+    #[serde(deserialize_with = "lenient::number")]
+    pub login_max_failures: u32,
+    #[serde(deserialize_with = "lenient::number")]
+    pub login_max_failures_per_ip: u32,
+    pub login_window: Span,
+    #[serde(deserialize_with = "lenient::number")]
+    pub argon2_memory_kib: u32,
+    #[serde(deserialize_with = "lenient::number")]
+    pub argon2_iterations: u32,
+    #[serde(deserialize_with = "lenient::number")]
+    pub argon2_parallelism: u32,
+    #[serde(deserialize_with = "lenient::number")]
+    pub max_concurrent_hashes: usize,
+}
+
+impl Default for Security {
+    fn default() -> Self {
+        Security {
+            login_max_failures: 5,
+            login_max_failures_per_ip: 50,
+            login_window: Span::secs(15 * 60),
+            argon2_memory_kib: 19_456,
+            argon2_iterations: 2,
+            argon2_parallelism: 1,
+            max_concurrent_hashes: cpus(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Impersonation {
+    #[serde(deserialize_with = "lenient::flag")]
+    pub enabled: bool,
+    #[serde(deserialize_with = "lenient::flag")]
+    pub require_reason: bool,
+    pub max_duration: Span,
+}
+
+impl Default for Impersonation {
+    fn default() -> Self {
+        Impersonation {
+            enabled: true,
+            require_reason: true,
+            max_duration: Span::secs(3600),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Events {
+    #[serde(deserialize_with = "lenient::number")]
+    pub retention_days: u32,
+}
+
+impl Default for Events {
+    fn default() -> Self {
+        Events {
+            retention_days: 365,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Bootstrap {
+    pub username: String,
+    pub password: Option<String>,
+    pub email: String,
+    pub token: Option<String>,
+}
+
+impl Default for Bootstrap {
+    fn default() -> Self {
+        Bootstrap {
+            username: "admin".into(),
+            password: None,
+            email: String::new(),
+            token: None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Log {
+    pub level: String,
+}
+
+impl Default for Log {
+    fn default() -> Self {
+        Log {
+            level: "info".into(),
+        }
+    }
+}
+
+/// Settings given as command-line flags; they win over every other source.
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    pub listen: Option<String>,
+    pub database: Option<PathBuf>,
+}
+
+impl Config {
+    /// Loads defaults → `file` → environment (`env`) → `overrides`, then validates.
+    pub fn load(
+        file: Option<&Path>,
+        env: impl IntoIterator<Item = (String, String)>,
+        overrides: &Overrides,
+    ) -> Result<Config, ConfigError> {
+        let mut table = match file {
+            Some(path) => {
+                let text = std::fs::read_to_string(path).map_err(|e| {
+                    ConfigError(format!("cannot read {}: {e}", path.display()))
+                })?;
+                text.parse::<toml::Table>()
+                    .map_err(|e| ConfigError(format!("{}: {e}", path.display())))?
+            }
+            None => toml::Table::new(),
+        };
+        for (name, value) in env {
+            if let Some((section, key)) = env_key(&name) {
+                set(&mut table, &section, &key, toml::Value::String(value))?;
+            }
+        }
+        if let Some(listen) = &overrides.listen {
+            set(&mut table, "server", "listen", listen.clone().into())?;
+        }
+        if let Some(path) = &overrides.database {
+            let path = path.to_string_lossy().into_owned();
+            set(&mut table, "database", "path", path.into())?;
+        }
+        let config: Config = serde_path_to_error::deserialize(toml::Value::Table(table))
+            .map_err(|e| ConfigError(format!("{}: {}", e.path(), e.inner().message())))?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        let bad = |key: &str, why: &str| Err(ConfigError(format!("{key}: {why}")));
+        if self.server.listen.parse::<std::net::SocketAddr>().is_err() {
+            return bad("server.listen", "must be an address and port, e.g. 127.0.0.1:9000");
+        }
+        if self.server.workers == 0 {
+            return bad("server.workers", "must be at least 1");
+        }
+        if self.server.max_body.0 < 1024 {
+            return bad("server.max_body", "must be at least 1KiB");
+        }
+        if self.database.pool_size == 0 {
+            return bad("database.pool_size", "must be at least 1");
+        }
+        if self.database.path.as_os_str().is_empty() || self.database.path == Path::new(":memory:") {
+            return bad("database.path", "must name a file");
+        }
+        if let Some(key) = &self.session.secret_key {
+            match base64::engine::general_purpose::STANDARD.decode(key.trim()) {
+                Ok(bytes) if bytes.len() >= 64 => {}
+                Ok(_) => return bad("session.secret_key", "must be at least 64 bytes (base64)"),
+                Err(_) => return bad("session.secret_key", "must be base64"),
+            }
+        }
+        if self.session.cookie_name.is_empty()
+            || !self.session.cookie_name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+        {
+            return bad("session.cookie_name", "must be letters, digits, '_' or '-'");
+        }
+        if self.session.max_age.0.is_zero() {
+            return bad("session.max_age", "must be longer than 0s");
+        }
+        let s = &self.security;
+        if argon2::Params::new(s.argon2_memory_kib, s.argon2_iterations, s.argon2_parallelism, None)
+            .is_err()
+        {
+            return bad(
+                "security.argon2_memory_kib",
+                "argon2 parameters out of range (memory ≥ 8 × parallelism KiB, iterations ≥ 1, parallelism ≥ 1)",
+            );
+        }
+        if s.max_concurrent_hashes == 0 {
+            return bad("security.max_concurrent_hashes", "must be at least 1");
+        }
+        if s.login_max_failures == 0 {
+            return bad("security.login_max_failures", "must be at least 1");
+        }
+        if s.login_max_failures_per_ip == 0 {
+            return bad("security.login_max_failures_per_ip", "must be at least 1");
+        }
+        if self.impersonation.max_duration.0.is_zero() {
+            return bad("impersonation.max_duration", "must be longer than 0s");
+        }
+        if self.bootstrap.password.as_deref() == Some("") {
+            return bad("bootstrap.password", "must not be empty");
+        }
+        if let Some(token) = &self.bootstrap.token
+            && token.len() < 32
+        {
+            return bad("bootstrap.token", "must be at least 32 characters");
+        }
+        if !valid_log_filter(&self.log.level) {
+            return bad("log.level", "must be a log level or filter, e.g. info");
+        }
+        Ok(())
+    }
+
+    /// The settings as TOML, with secrets replaced by `********`.
+    pub fn masked_toml(&self) -> String {
+        let mut shown = self.clone();
+        let mask = |v: &mut Option<String>| {
+            if v.is_some() {
+                *v = Some("********".into());
+            }
+        };
+        mask(&mut shown.session.secret_key);
+        mask(&mut shown.bootstrap.password);
+        mask(&mut shown.bootstrap.token);
+        toml::to_string_pretty(&shown).unwrap_or_else(|e| format!("# cannot render: {e}\n"))
+    }
+}
+
+/// `info`, `warn,standin=debug`, …: each directive is a level, or `module=level`.
+fn valid_log_filter(filter: &str) -> bool {
+    const LEVELS: [&str; 6] = ["off", "error", "warn", "info", "debug", "trace"];
+    let level_ok = |l: &str| LEVELS.contains(&l.trim().to_ascii_lowercase().as_str());
+    !filter.trim().is_empty()
+        && filter.split(',').all(|d| match d.split_once('=') {
+            Some((module, level)) => !module.trim().is_empty() && level_ok(level),
+            None => level_ok(d) || (!d.trim().is_empty() && d.chars().all(|c| c.is_alphanumeric() || c == '_' || c == ':')),
+        })
+}
+
+/// `STANDIN_SERVER__LISTEN` → ("server", "listen"); also the two bootstrap spellings
+/// with one underscore that authentik uses.
+fn env_key(name: &str) -> Option<(String, String)> {
+    match name {
+        "STANDIN_BOOTSTRAP_PASSWORD" => return Some(("bootstrap".into(), "password".into())),
+        "STANDIN_BOOTSTRAP_TOKEN" => return Some(("bootstrap".into(), "token".into())),
+        _ => {}
+    }
+    let rest = name.strip_prefix("STANDIN_")?;
+    let (section, key) = rest.split_once("__")?;
+    Some((section.to_ascii_lowercase(), key.to_ascii_lowercase()))
+}
+
+fn set(table: &mut toml::Table, section: &str, key: &str, value: toml::Value) -> Result<(), ConfigError> {
+    let entry = table
+        .entry(section.to_owned())
+        .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+    match entry {
+        toml::Value::Table(t) => {
+            t.insert(key.to_owned(), value);
+            Ok(())
+        }
+        _ => Err(ConfigError(format!("{section}: must be a table"))),
+    }
+}
+
+#[cfg(test)]
+mod tests;

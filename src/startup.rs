@@ -1,0 +1,133 @@
+//! Builds the application and binds its listener. Tests and production start the
+//! server the same way (tests with `server.listen` on port 0).
+
+use crate::auth::passwords::Passwords;
+use crate::auth::throttle::LoginThrottle;
+use crate::config::Config;
+use crate::db::Db;
+use crate::state::AppState;
+use crate::store::{StoreError, events, meta};
+use crate::{api, auth, bootstrap, http};
+use actix_session::SessionMiddleware;
+use actix_session::config::{CookieContentSecurity, PersistentSession};
+use actix_session::storage::CookieSessionStore;
+use actix_web::cookie::{Key, SameSite, time};
+use actix_web::dev::{Server, ServerHandle};
+use actix_web::middleware::{NormalizePath, from_fn};
+use actix_web::{App, HttpServer, web};
+use std::net::TcpListener;
+use std::time::Duration;
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("configuration error: {0}")]
+    Config(String),
+    #[error("database: {0}")]
+    Store(#[from] StoreError),
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+    #[error("{0}")]
+    Other(String),
+}
+
+/// A bound, not yet running server.
+pub struct Application {
+    port: u16,
+    server: Server,
+}
+
+impl Application {
+    /// Opens the database, bootstraps it, and binds `server.listen`. Must be called
+    /// inside an async runtime (the server's accept loop starts here).
+    pub async fn build(config: Config) -> Result<Application, StartError> {
+        let db = Db::open(&config.database.path, config.database.pool_size)?;
+        let key = auth::key::load_or_create(config.session.secret_key.as_deref(), &config.database.path)?;
+        let passwords = Passwords::new(&config.security);
+        let install_id = db.write_now(|c| meta::install_id(c))?;
+        bootstrap::run(&db, &config, &passwords)?;
+        let listener = TcpListener::bind(&config.server.listen)?;
+        let port = listener.local_addr()?.port();
+        spawn_retention(db.clone(), config.events.retention_days);
+        let s = &config.security;
+        let throttle = LoginThrottle::new(s.login_max_failures, s.login_max_failures_per_ip, s.login_window.0);
+        let workers = config.server.workers;
+        let state = web::Data::new(AppState {
+            config,
+            db,
+            passwords,
+            throttle,
+            install_id,
+        });
+        let server = HttpServer::new(move || {
+            let max_body = state.config.server.max_body.0;
+            App::new()
+                .app_data(state.clone())
+                .app_data(http::json_config(max_body))
+                .app_data(http::payload_config(max_body))
+                .app_data(http::query_config())
+                .app_data(http::path_config())
+                .configure(api::configure)
+                .configure(http::pages::configure)
+                .default_service(web::to(http::not_found))
+                .wrap(session_middleware(&state.config, key.clone()))
+                .wrap(from_fn(http::secure_cookies))
+                .wrap(http::security_headers())
+                .wrap(NormalizePath::trim())
+                .wrap(from_fn(http::access_log))
+        })
+        .workers(workers)
+        .shutdown_timeout(10)
+        .listen(listener)?
+        .run();
+        Ok(Application { port, server })
+    }
+
+    /// The port the server listens on.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// A handle to stop the server.
+    pub fn handle(&self) -> ServerHandle {
+        self.server.handle()
+    }
+
+    /// Serves until stopped (SIGTERM/SIGINT stop gracefully, finishing in-flight requests
+    /// for at most 10 s).
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+fn session_middleware(config: &Config, key: Key) -> SessionMiddleware<CookieSessionStore> {
+    let max_age = time::Duration::seconds(config.session.max_age.0.as_secs() as i64);
+    SessionMiddleware::builder(CookieSessionStore::default(), key)
+        .cookie_name(config.session.cookie_name.clone())
+        .cookie_http_only(true)
+        .cookie_same_site(SameSite::Lax)
+        // `Secure` is added per request by `http::secure_cookies` (session.secure = auto).
+        .cookie_secure(false)
+        .cookie_path("/".into())
+        .cookie_content_security(CookieContentSecurity::Signed)
+        .session_lifecycle(PersistentSession::default().session_ttl(max_age))
+        .build()
+}
+
+/// Deletes events older than `retention_days`, now and then every hour.
+fn spawn_retention(db: Db, retention_days: u32) {
+    actix_web::rt::spawn(async move {
+        let mut tick = actix_web::rt::time::interval(Duration::from_secs(3600));
+        loop {
+            tick.tick().await;
+            let cutoff = crate::domain::time::format(
+                chrono::Utc::now() - chrono::Duration::days(i64::from(retention_days)),
+            );
+            match db.write(move |c| events::delete_older_than(c, &cutoff)).await {
+                Ok(0) => {}
+                Ok(n) => log::info!("event retention: deleted {n} events older than {retention_days} days"),
+                Err(e) => log::error!("event retention failed: {e}"),
+            }
+        }
+    });
+}

@@ -1,0 +1,132 @@
+//! Impersonation records (CONTRACT §6): who became whom, why, until when, and how it
+//! ended.
+
+use super::StoreError;
+use crate::domain::{Timestamp, now};
+use rusqlite::{Connection, OptionalExtension, Row, params};
+
+/// One impersonation as stored.
+#[derive(Debug, Clone)]
+pub struct Impersonation {
+    pub id: i64,
+    pub uuid: String,
+    pub original_user_id: i64,
+    pub target_user_id: i64,
+    pub reason: String,
+    pub started: Timestamp,
+    pub expires: Timestamp,
+    pub ended: Option<Timestamp>,
+    pub end_reason: Option<String>,
+}
+
+impl Impersonation {
+    /// Not ended and not past its expiry at `at`.
+    pub fn is_active_at(&self, at: &str) -> bool {
+        self.ended.is_none() && self.expires.as_str() > at
+    }
+}
+
+/// Why an impersonation ended, as recorded in `end_reason`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EndReason {
+    Ended,
+    Logout,
+    Expired,
+    Revoked,
+    UserChanged,
+}
+
+impl EndReason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EndReason::Ended => "ended",
+            EndReason::Logout => "logout",
+            EndReason::Expired => "expired",
+            EndReason::Revoked => "revoked",
+            EndReason::UserChanged => "user_changed",
+        }
+    }
+}
+
+pub(crate) const COLUMNS: &str = "id, uuid, original_user_id, target_user_id, reason, started, \
+     expires, ended, end_reason";
+
+pub(crate) fn from_row(r: &Row) -> rusqlite::Result<Impersonation> {
+    Ok(Impersonation {
+        id: r.get(0)?,
+        uuid: r.get(1)?,
+        original_user_id: r.get(2)?,
+        target_user_id: r.get(3)?,
+        reason: r.get(4)?,
+        started: r.get(5)?,
+        expires: r.get(6)?,
+        ended: r.get(7)?,
+        end_reason: r.get(8)?,
+    })
+}
+
+/// The impersonation with `uuid`, if any.
+pub fn find(c: &Connection, uuid: &str) -> Result<Option<Impersonation>, StoreError> {
+    Ok(c.prepare_cached(&format!("SELECT {COLUMNS} FROM impersonations WHERE uuid = ?1"))?
+        .query_row([uuid], from_row)
+        .optional()?)
+}
+
+/// Records a new impersonation of `target` by `original` lasting until `expires`.
+pub fn start(
+    c: &Connection,
+    original: i64,
+    target: i64,
+    reason: &str,
+    expires: &str,
+) -> Result<Impersonation, StoreError> {
+    let uuid = uuid::Uuid::new_v4().to_string();
+    c.prepare_cached(
+        "INSERT INTO impersonations (uuid, original_user_id, target_user_id, reason, started, expires)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?
+    .execute(params![uuid, original, target, reason, now(), expires])?;
+    find(c, &uuid)?.ok_or(StoreError::NotFound("Impersonation"))
+}
+
+/// Ends impersonation `uuid` for `reason` if it has not ended yet; returns the row
+/// when this call ended it (so its event is recorded exactly once).
+pub fn end(c: &Connection, uuid: &str, reason: EndReason) -> Result<Option<Impersonation>, StoreError> {
+    let n = c
+        .prepare_cached(
+            "UPDATE impersonations SET ended = ?2, end_reason = ?3 WHERE uuid = ?1 AND ended IS NULL",
+        )?
+        .execute(params![uuid, now(), reason.as_str()])?;
+    if n == 0 {
+        return Ok(None);
+    }
+    find(c, uuid)
+}
+
+/// Ends impersonation `uuid` for `reason` and, when this call ended it, records
+/// `impersonation_ended` with the impersonator as `user` and the target as
+/// `on_behalf_of`. `extra` is merged into the event's context.
+pub fn finish(
+    c: &Connection,
+    uuid: &str,
+    reason: EndReason,
+    client_ip: Option<String>,
+    extra: serde_json::Value,
+) -> Result<bool, StoreError> {
+    let Some(imp) = end(c, uuid, reason)? else {
+        return Ok(false);
+    };
+    let original = super::users::get(c, imp.original_user_id)?;
+    let target = super::users::get(c, imp.target_user_id)?;
+    let actor = super::events::Actor {
+        user: Some(super::events::UserRef::of(&original)),
+        on_behalf_of: Some(super::events::UserRef::of(&target)),
+        client_ip,
+    };
+    let mut context = serde_json::json!({"impersonation": imp.uuid, "end_reason": reason.as_str()});
+    if let (Some(ctx), serde_json::Value::Object(more)) = (context.as_object_mut(), extra) {
+        ctx.extend(more);
+    }
+    super::events::record(c, &actor, "impersonation_ended", context)?;
+    Ok(true)
+}
