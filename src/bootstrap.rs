@@ -28,7 +28,8 @@ pub fn run(db: &Db, config: &Config, passwords: &Passwords) -> Result<(), StartE
     let b = &config.bootstrap;
     let username = Username::parse(&b.username)
         .map_err(|e| StartError::Config(format!("bootstrap.username: {e}")))?;
-    let email = Email::parse(&b.email).map_err(|e| StartError::Config(format!("bootstrap.email: {e}")))?;
+    let email =
+        Email::parse(&b.email).map_err(|e| StartError::Config(format!("bootstrap.email: {e}")))?;
     if db.read_now(users::count)? == 0 {
         let (password, generated) = match &b.password {
             Some(p) => (p.clone(), false),
@@ -64,7 +65,10 @@ pub fn run(db: &Db, config: &Config, passwords: &Passwords) -> Result<(), StartE
                 b.username
             );
         } else {
-            log::info!("first start: created the superuser `{}` (password from settings)", b.username);
+            log::info!(
+                "first start: created the superuser `{}` (password from settings)",
+                b.username
+            );
         }
     }
     if let Some(key) = b.token.clone() {
@@ -75,14 +79,22 @@ pub fn run(db: &Db, config: &Config, passwords: &Passwords) -> Result<(), StartE
             }
             let user = users::by_username(c, &owner)?;
             let t = tokens::NewToken {
-                identifier: format!("bootstrap-{}", &uuid::Uuid::new_v4().simple().to_string()[..8]),
+                identifier: format!(
+                    "bootstrap-{}",
+                    &uuid::Uuid::new_v4().simple().to_string()[..8]
+                ),
                 user_id: user.id,
                 description: "Created from bootstrap.token".into(),
                 expires: None,
                 expiring: false,
             };
             tokens::insert(c, &t, &key)?;
-            events::record(c, &Actor::anonymous(None), "token_created", json!({"identifier": t.identifier}))
+            events::record(
+                c,
+                &Actor::anonymous(None),
+                "token_created",
+                json!({"identifier": t.identifier}),
+            )
         })?;
     }
     Ok(())

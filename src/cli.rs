@@ -14,7 +14,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(name = "standin", version, about = "Self-hosted user directory with admin impersonation")]
+#[command(
+    name = "standin",
+    version,
+    about = "Self-hosted user directory with admin impersonation"
+)]
 struct Cli {
     /// Settings file (TOML); see config.example.toml.
     #[arg(long, global = true, value_name = "FILE")]
@@ -97,9 +101,9 @@ pub fn main() -> ExitCode {
             description,
             expires_days,
         } => create_token(&config, &username, identifier, description, expires_days),
-        Command::Backup { path } => {
-            Db::open(&config.database.path, 1).and_then(|db| db.backup(&path)).map_err(StartError::from)
-        }
+        Command::Backup { path } => Db::open(&config.database.path, 1)
+            .and_then(|db| db.backup(&path))
+            .map_err(StartError::from),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -145,8 +149,15 @@ fn open(config: &Config) -> Result<Db, StartError> {
     Ok(Db::open(&config.database.path, 2)?)
 }
 
-fn create_user(config: &Config, username: &str, superuser: bool, email: &str, name: &str) -> Result<(), StartError> {
-    let username = Username::parse(username).map_err(|e| StartError::Other(format!("username: {e}")))?;
+fn create_user(
+    config: &Config,
+    username: &str,
+    superuser: bool,
+    email: &str,
+    name: &str,
+) -> Result<(), StartError> {
+    let username =
+        Username::parse(username).map_err(|e| StartError::Other(format!("username: {e}")))?;
     let email = Email::parse(email).map_err(|e| StartError::Other(format!("email: {e}")))?;
     let hash = Passwords::new(&config.security)
         .hash_now(&read_password()?)
@@ -166,7 +177,12 @@ fn create_user(config: &Config, username: &str, superuser: bool, email: &str, na
             };
             groups::add_member(c, group, id)?;
         }
-        events::record(c, &Actor::anonymous(None), "model_created", events::model_context("user", id, &shown))?;
+        events::record(
+            c,
+            &Actor::anonymous(None),
+            "model_created",
+            events::model_context("user", id, &shown),
+        )?;
         Ok(id)
     })?;
     println!("created user {id}");
@@ -181,7 +197,12 @@ fn set_password(config: &Config, username: &str) -> Result<(), StartError> {
     open(config)?.write_now(move |c| {
         let user = users::by_username(c, &username)?;
         users::set_password_hash(c, user.id, &hash)?;
-        events::record(c, &Actor::anonymous(None), "password_set", events::model_context("user", user.id, &user.username))
+        events::record(
+            c,
+            &Actor::anonymous(None),
+            "password_set",
+            events::model_context("user", user.id, &user.username),
+        )
     })?;
     println!("password set; the user's sessions have ended");
     Ok(())
@@ -200,15 +221,27 @@ fn create_token(
     open(config)?.write_now(move |c| {
         let user = users::by_username(c, &username)?;
         let t = tokens::NewToken {
-            identifier: identifier
-                .unwrap_or_else(|| format!("{}-cli-{}", user.username, &uuid::Uuid::new_v4().simple().to_string()[..8])),
+            identifier: identifier.unwrap_or_else(|| {
+                format!(
+                    "{}-cli-{}",
+                    user.username,
+                    &uuid::Uuid::new_v4().simple().to_string()[..8]
+                )
+            }),
             user_id: user.id,
             description,
-            expires: expires_days.map(|d| crate::domain::time::format(chrono::Utc::now() + chrono::Duration::days(d.into()))),
+            expires: expires_days.map(|d| {
+                crate::domain::time::format(chrono::Utc::now() + chrono::Duration::days(d.into()))
+            }),
             expiring: expires_days.is_some(),
         };
         tokens::insert(c, &t, &k)?;
-        events::record(c, &Actor::anonymous(None), "token_created", serde_json::json!({"identifier": t.identifier}))
+        events::record(
+            c,
+            &Actor::anonymous(None),
+            "token_created",
+            serde_json::json!({"identifier": t.identifier}),
+        )
     })?;
     println!("{key}");
     Ok(())

@@ -42,7 +42,8 @@ impl Application {
     /// inside an async runtime (the server's accept loop starts here).
     pub async fn build(config: Config) -> Result<Application, StartError> {
         let db = Db::open(&config.database.path, config.database.pool_size)?;
-        let key = auth::key::load_or_create(config.session.secret_key.as_deref(), &config.database.path)?;
+        let key =
+            auth::key::load_or_create(config.session.secret_key.as_deref(), &config.database.path)?;
         let passwords = Passwords::new(&config.security);
         let install_id = db.write_now(|c| meta::install_id(c))?;
         bootstrap::run(&db, &config, &passwords)?;
@@ -50,7 +51,11 @@ impl Application {
         let port = listener.local_addr()?.port();
         spawn_retention(db.clone(), config.events.retention_days);
         let s = &config.security;
-        let throttle = LoginThrottle::new(s.login_max_failures, s.login_max_failures_per_ip, s.login_window.0);
+        let throttle = LoginThrottle::new(
+            s.login_max_failures,
+            s.login_max_failures_per_ip,
+            s.login_window.0,
+        );
         let workers = config.server.workers;
         let state = web::Data::new(AppState {
             config,
@@ -123,9 +128,14 @@ fn spawn_retention(db: Db, retention_days: u32) {
             let cutoff = crate::domain::time::format(
                 chrono::Utc::now() - chrono::Duration::days(i64::from(retention_days)),
             );
-            match db.write(move |c| events::delete_older_than(c, &cutoff)).await {
+            match db
+                .write(move |c| events::delete_older_than(c, &cutoff))
+                .await
+            {
                 Ok(0) => {}
-                Ok(n) => log::info!("event retention: deleted {n} events older than {retention_days} days"),
+                Ok(n) => log::info!(
+                    "event retention: deleted {n} events older than {retention_days} days"
+                ),
                 Err(e) => log::error!("event retention failed: {e}"),
             }
         }

@@ -32,14 +32,20 @@ pub struct LoginRequest {
 #[utoipa::path(post, path = "/api/v3/auth/login/", tag = "auth", request_body = LoginRequest,
     responses((status = 200, body = SessionUser), (status = 400, body = super::openapi::ValidationError),
               (status = 403, body = super::openapi::GenericError), (status = 429, body = super::openapi::GenericError)))]
-pub async fn login(req: HttpRequest, state: web::Data<AppState>, body: web::Json<Value>) -> Result<HttpResponse, ApiError> {
+pub async fn login(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    body: web::Json<Value>,
+) -> Result<HttpResponse, ApiError> {
     csrf::check_login_origin(&req)?;
     let mut b = Body::parse(body.into_inner())?;
     let username = b.string("username", true, false);
     let password = b.string("password", true, true);
     b.finish()?;
     let (Some(username), Some(password)) = (username, password) else {
-        return Err(ApiError::Internal("login fields parsed without a value".into()));
+        return Err(ApiError::Internal(
+            "login fields parsed without a value".into(),
+        ));
     };
     let ip = client::client_ip(&req, &state.config.server.trusted_proxies).map(|i| i.to_string());
     state
@@ -48,7 +54,10 @@ pub async fn login(req: HttpRequest, state: web::Data<AppState>, body: web::Json
         .map_err(ApiError::Throttled)?;
 
     let name = username.clone();
-    let candidate = state.db.read(move |c| users::login_candidate(c, &name)).await?;
+    let candidate = state
+        .db
+        .read(move |c| users::login_candidate(c, &name))
+        .await?;
     // Unknown users are verified against a dummy hash so every failure costs the same.
     let hash = candidate.as_ref().and_then(|c| c.password_hash.clone());
     let password_ok = state
@@ -63,7 +72,9 @@ pub async fn login(req: HttpRequest, state: web::Data<AppState>, body: web::Json
             let actor = Actor::anonymous(ip);
             state
                 .db
-                .write(move |c| events::record(c, &actor, "login_failed", json!({"username": username})))
+                .write(move |c| {
+                    events::record(c, &actor, "login_failed", json!({"username": username}))
+                })
                 .await?;
             return Err(ApiError::forbidden(INVALID_LOGIN));
         }
@@ -93,7 +104,10 @@ pub async fn login(req: HttpRequest, state: web::Data<AppState>, body: web::Json
         client_ip: None,
     };
     let install_id = state.install_id.clone();
-    let body = state.db.read(move |c| session_user(c, &identity, &install_id)).await?;
+    let body = state
+        .db
+        .read(move |c| session_user(c, &identity, &install_id))
+        .await?;
     Ok(HttpResponse::Ok().cookie(csrf::new_cookie()).json(body))
 }
 
@@ -111,11 +125,19 @@ pub async fn logout(req: HttpRequest, identity: Identity) -> Result<HttpResponse
         .db
         .write(move |c| {
             if let Some(uuid) = impersonation {
-                impersonations::finish(c, &uuid, EndReason::Logout, actor.client_ip.clone(), json!({}))?;
+                impersonations::finish(
+                    c,
+                    &uuid,
+                    EndReason::Logout,
+                    actor.client_ip.clone(),
+                    json!({}),
+                )?;
             }
             events::record(c, &actor, "logout", json!({}))
         })
         .await?;
     session::clear(&req);
-    Ok(HttpResponse::NoContent().cookie(csrf::removal_cookie()).finish())
+    Ok(HttpResponse::NoContent()
+        .cookie(csrf::removal_cookie())
+        .finish())
 }

@@ -36,7 +36,10 @@ impl Body {
             }),
             other => Err(ApiError::field(
                 "non_field_errors",
-                format!("Invalid data. Expected a dictionary, but got {}.", kind(&other)),
+                format!(
+                    "Invalid data. Expected a dictionary, but got {}.",
+                    kind(&other)
+                ),
             )),
         }
     }
@@ -126,7 +129,10 @@ impl Body {
                         other => {
                             self.errors.add(
                                 key,
-                                format!("Incorrect type. Expected pk value, received {}.", kind(&other)),
+                                format!(
+                                    "Incorrect type. Expected pk value, received {}.",
+                                    kind(&other)
+                                ),
                             );
                             return None;
                         }
@@ -137,7 +143,10 @@ impl Body {
             other => {
                 self.errors.add(
                     key,
-                    format!("Expected a list of items but got type \"{}\".", kind(&other)),
+                    format!(
+                        "Expected a list of items but got type \"{}\".",
+                        kind(&other)
+                    ),
                 );
                 None
             }
@@ -148,11 +157,17 @@ impl Body {
     pub fn object(&mut self, key: &str, max_bytes: usize) -> Option<Value> {
         let v = self.missing(key, false)?.clone();
         if !v.is_object() {
-            self.errors.add(key, "Value must be a dictionary, and not have any duplicate keys.");
+            self.errors.add(
+                key,
+                "Value must be a dictionary, and not have any duplicate keys.",
+            );
             return None;
         }
         if v.to_string().len() > max_bytes {
-            self.errors.add(key, format!("Ensure this value has at most {max_bytes} bytes."));
+            self.errors.add(
+                key,
+                format!("Ensure this value has at most {max_bytes} bytes."),
+            );
             return None;
         }
         Some(v)
@@ -171,7 +186,8 @@ mod tests {
 
     #[test]
     fn every_bad_field_is_reported_at_once() {
-        let mut b = Body::parse(json!({"name": 5, "flag": "maybe", "list": "x", "nul": "a\u{0}"})).unwrap();
+        let mut b =
+            Body::parse(json!({"name": 5, "flag": "maybe", "list": "x", "nul": "a\u{0}"})).unwrap();
         assert_eq!(b.string("username", true, false), None);
         assert_eq!(b.string("name", true, true).as_deref(), Some("5"));
         assert_eq!(b.boolean("flag"), None);
@@ -180,8 +196,14 @@ mod tests {
         let errors = b.errors.clone();
         assert_eq!(errors.get("username").unwrap(), [REQUIRED]);
         assert_eq!(errors.get("flag").unwrap(), ["Must be a valid boolean."]);
-        assert_eq!(errors.get("list").unwrap(), ["Expected a list of items but got type \"str\"."]);
-        assert_eq!(errors.get("nul").unwrap(), ["Null characters are not allowed."]);
+        assert_eq!(
+            errors.get("list").unwrap(),
+            ["Expected a list of items but got type \"str\"."]
+        );
+        assert_eq!(
+            errors.get("nul").unwrap(),
+            ["Null characters are not allowed."]
+        );
         assert!(b.finish().is_err());
     }
 

@@ -25,6 +25,7 @@ pub async fn ready(state: web::Data<AppState>) -> HttpResponse {
         .map_err(ApiError::from);
     match ok {
         Ok(1) => HttpResponse::NoContent().finish(),
-        _ => HttpResponse::ServiceUnavailable().json(serde_json::json!({"detail": "Database unavailable."})),
+        _ => HttpResponse::ServiceUnavailable()
+            .json(serde_json::json!({"detail": "Database unavailable."})),
     }
 }

@@ -55,10 +55,17 @@ pub struct SessionUser {
 }
 
 fn name_pks(rows: Vec<(String, String)>) -> Vec<NamePk> {
-    rows.into_iter().map(|(pk, name)| NamePk { name, pk }).collect()
+    rows.into_iter()
+        .map(|(pk, name)| NamePk { name, pk })
+        .collect()
 }
 
-fn user_self(c: &Connection, p: &Principal, install_id: &str, is_current: bool) -> Result<UserSelf, StoreError> {
+fn user_self(
+    c: &Connection,
+    p: &Principal,
+    install_id: &str,
+    is_current: bool,
+) -> Result<UserSelf, StoreError> {
     let u = &p.user;
     Ok(UserSelf {
         pk: u.id,
@@ -79,7 +86,11 @@ fn user_self(c: &Connection, p: &Principal, install_id: &str, is_current: bool) 
 }
 
 /// The `SessionUser` body for `identity`.
-pub fn session_user(c: &Connection, identity: &Identity, install_id: &str) -> Result<SessionUser, StoreError> {
+pub fn session_user(
+    c: &Connection,
+    identity: &Identity,
+    install_id: &str,
+) -> Result<SessionUser, StoreError> {
     let original = identity
         .original
         .as_ref()
@@ -95,7 +106,10 @@ pub fn session_user(c: &Connection, identity: &Identity, install_id: &str) -> Re
 
 #[utoipa::path(get, path = "/api/v3/core/users/me/", tag = "core",
     responses((status = 200, body = SessionUser), (status = 403, body = super::openapi::GenericError)))]
-pub async fn me(identity: Identity, state: web::Data<AppState>) -> Result<Json<SessionUser>, ApiError> {
+pub async fn me(
+    identity: Identity,
+    state: web::Data<AppState>,
+) -> Result<Json<SessionUser>, ApiError> {
     let install_id = state.install_id.clone();
     let body = state
         .db

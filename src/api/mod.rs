@@ -24,5 +24,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 
 /// A route whose unmatched methods answer 405 in the `GenericError` shape.
 pub fn resource(path: &str) -> Resource {
-    web::resource(path).default_service(web::to(|| async { Err::<(), _>(ApiError::MethodNotAllowed) }))
+    web::resource(path).default_service(web::to(|| async {
+        Err::<(), _>(ApiError::MethodNotAllowed)
+    }))
 }

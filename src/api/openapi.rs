@@ -22,11 +22,16 @@ pub struct ValidationError {
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "standin", description = "Self-hosted user directory with admin impersonation; an authentik-shaped users API."),
+    info(
+        title = "standin",
+        description = "Self-hosted user directory with admin impersonation; an authentik-shaped users API."
+    ),
     paths(
-        super::auth::login, super::auth::logout,
+        super::auth::login,
+        super::auth::logout,
         super::me::me,
-        super::health::live, super::health::ready,
+        super::health::live,
+        super::health::ready,
         schema,
     ),
     components(schemas(GenericError, ValidationError))

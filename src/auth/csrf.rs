@@ -28,7 +28,10 @@ pub fn removal_cookie() -> Cookie<'static> {
 }
 
 pub fn is_unsafe(method: &Method) -> bool {
-    !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS | Method::TRACE)
+    !matches!(
+        *method,
+        Method::GET | Method::HEAD | Method::OPTIONS | Method::TRACE
+    )
 }
 
 /// Refuses an unsafe request whose `X-Standin-CSRF` header does not equal the
@@ -42,7 +45,9 @@ pub fn check_double_submit(req: &HttpRequest) -> Result<(), ApiError> {
     match (cookie, header) {
         (None, _) => Err(ApiError::forbidden("CSRF Failed: CSRF cookie not set.")),
         (Some(_), None) => Err(ApiError::forbidden("CSRF Failed: CSRF token missing.")),
-        (Some(c), Some(h)) if !c.value().is_empty() && bool::from(c.value().as_bytes().ct_eq(&h)) => {
+        (Some(c), Some(h))
+            if !c.value().is_empty() && bool::from(c.value().as_bytes().ct_eq(&h)) =>
+        {
             Ok(())
         }
         _ => Err(ApiError::forbidden("CSRF Failed: CSRF token incorrect.")),

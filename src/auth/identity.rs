@@ -117,7 +117,8 @@ fn bearer_key(req: &HttpRequest) -> Option<String> {
 
 async fn resolve(req: &HttpRequest) -> Result<Identity, ApiError> {
     let state = app_state(req)?;
-    let client_ip = client::client_ip(req, &state.config.server.trusted_proxies).map(|ip| ip.to_string());
+    let client_ip =
+        client::client_ip(req, &state.config.server.trusted_proxies).map(|ip| ip.to_string());
     if let Some(key) = bearer_key(req) {
         let user = state
             .db
@@ -163,7 +164,13 @@ async fn resolve(req: &HttpRequest) -> Result<Identity, ApiError> {
                 state
                     .db
                     .write(move |c| {
-                        impersonations::finish(c, &uuid, EndReason::UserChanged, ip, serde_json::json!({}))
+                        impersonations::finish(
+                            c,
+                            &uuid,
+                            EndReason::UserChanged,
+                            ip,
+                            serde_json::json!({}),
+                        )
                     })
                     .await?;
             }
@@ -179,7 +186,9 @@ async fn resolve(req: &HttpRequest) -> Result<Identity, ApiError> {
                 let ip = client_ip.clone();
                 state
                     .db
-                    .write(move |c| impersonations::finish(c, &uuid, reason, ip, serde_json::json!({})))
+                    .write(move |c| {
+                        impersonations::finish(c, &uuid, reason, ip, serde_json::json!({}))
+                    })
                     .await?;
             }
             if end_session {
@@ -200,6 +209,8 @@ async fn resolve(req: &HttpRequest) -> Result<Identity, ApiError> {
     Ok(identity)
 }
 
+// Built once per request and consumed at once: boxing would only add allocations.
+#[allow(clippy::large_enum_variant)]
 enum Checked {
     Valid {
         user: Principal,
@@ -235,7 +246,11 @@ fn check(c: &Connection, data: &session::SessionData) -> Result<Checked, StoreEr
         })
     };
     let imp = match impersonations::find(c, imp_id)? {
-        Some(imp) if imp.original_user_id == person.user.id && imp.target_user_id == data.user_id => imp,
+        Some(imp)
+            if imp.original_user_id == person.user.id && imp.target_user_id == data.user_id =>
+        {
+            imp
+        }
         // Gone with its target, or not the one this person started.
         _ => return over(EndReason::UserChanged, person, false),
     };

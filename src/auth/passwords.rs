@@ -59,9 +59,10 @@ impl Passwords {
     /// Checks `password` against `hash`; with no hash, checks against the dummy hash
     /// and answers `false`, taking the same time.
     pub fn verify_now(&self, hash: Option<&str>, password: &str) -> bool {
-        let dummy = self
-            .dummy
-            .get_or_init(|| self.hash_now(&uuid::Uuid::new_v4().to_string()).unwrap_or_default());
+        let dummy = self.dummy.get_or_init(|| {
+            self.hash_now(&uuid::Uuid::new_v4().to_string())
+                .unwrap_or_default()
+        });
         let (stored, real) = match hash {
             Some(h) => (h, true),
             None => (dummy.as_str(), false),
@@ -70,7 +71,10 @@ impl Passwords {
             return false;
         };
         // Verification uses the parameters recorded in the hash itself.
-        let ok = self.argon().verify_password(password.as_bytes(), &parsed).is_ok();
+        let ok = self
+            .argon()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok();
         ok && real
     }
 

@@ -242,9 +242,8 @@ impl Config {
     ) -> Result<Config, ConfigError> {
         let mut table = match file {
             Some(path) => {
-                let text = std::fs::read_to_string(path).map_err(|e| {
-                    ConfigError(format!("cannot read {}: {e}", path.display()))
-                })?;
+                let text = std::fs::read_to_string(path)
+                    .map_err(|e| ConfigError(format!("cannot read {}: {e}", path.display())))?;
                 text.parse::<toml::Table>()
                     .map_err(|e| ConfigError(format!("{}: {e}", path.display())))?
             }
@@ -271,7 +270,10 @@ impl Config {
     fn validate(&self) -> Result<(), ConfigError> {
         let bad = |key: &str, why: &str| Err(ConfigError(format!("{key}: {why}")));
         if self.server.listen.parse::<std::net::SocketAddr>().is_err() {
-            return bad("server.listen", "must be an address and port, e.g. 127.0.0.1:9000");
+            return bad(
+                "server.listen",
+                "must be an address and port, e.g. 127.0.0.1:9000",
+            );
         }
         if self.server.workers == 0 {
             return bad("server.workers", "must be at least 1");
@@ -282,7 +284,8 @@ impl Config {
         if self.database.pool_size == 0 {
             return bad("database.pool_size", "must be at least 1");
         }
-        if self.database.path.as_os_str().is_empty() || self.database.path == Path::new(":memory:") {
+        if self.database.path.as_os_str().is_empty() || self.database.path == Path::new(":memory:")
+        {
             return bad("database.path", "must name a file");
         }
         if let Some(key) = &self.session.secret_key {
@@ -293,7 +296,11 @@ impl Config {
             }
         }
         if self.session.cookie_name.is_empty()
-            || !self.session.cookie_name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+            || !self
+                .session
+                .cookie_name
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
         {
             return bad("session.cookie_name", "must be letters, digits, '_' or '-'");
         }
@@ -301,8 +308,13 @@ impl Config {
             return bad("session.max_age", "must be longer than 0s");
         }
         let s = &self.security;
-        if argon2::Params::new(s.argon2_memory_kib, s.argon2_iterations, s.argon2_parallelism, None)
-            .is_err()
+        if argon2::Params::new(
+            s.argon2_memory_kib,
+            s.argon2_iterations,
+            s.argon2_parallelism,
+            None,
+        )
+        .is_err()
         {
             return bad(
                 "security.argon2_memory_kib",
@@ -357,7 +369,12 @@ fn valid_log_filter(filter: &str) -> bool {
     !filter.trim().is_empty()
         && filter.split(',').all(|d| match d.split_once('=') {
             Some((module, level)) => !module.trim().is_empty() && level_ok(level),
-            None => level_ok(d) || (!d.trim().is_empty() && d.chars().all(|c| c.is_alphanumeric() || c == '_' || c == ':')),
+            None => {
+                level_ok(d)
+                    || (!d.trim().is_empty()
+                        && d.chars()
+                            .all(|c| c.is_alphanumeric() || c == '_' || c == ':'))
+            }
         })
 }
 
@@ -374,7 +391,12 @@ fn env_key(name: &str) -> Option<(String, String)> {
     Some((section.to_ascii_lowercase(), key.to_ascii_lowercase()))
 }
 
-fn set(table: &mut toml::Table, section: &str, key: &str, value: toml::Value) -> Result<(), ConfigError> {
+fn set(
+    table: &mut toml::Table,
+    section: &str,
+    key: &str,
+    value: toml::Value,
+) -> Result<(), ConfigError> {
     let entry = table
         .entry(section.to_owned())
         .or_insert_with(|| toml::Value::Table(toml::Table::new()));

@@ -40,11 +40,15 @@ impl Cidr {
         };
         match (self.net, ip) {
             (IpAddr::V4(n), IpAddr::V4(a)) => {
-                let mask = u32::MAX.checked_shl(32 - u32::from(self.prefix)).unwrap_or(0);
+                let mask = u32::MAX
+                    .checked_shl(32 - u32::from(self.prefix))
+                    .unwrap_or(0);
                 u32::from(n) & mask == u32::from(a) & mask
             }
             (IpAddr::V6(n), IpAddr::V6(a)) => {
-                let mask = u128::MAX.checked_shl(128 - u32::from(self.prefix)).unwrap_or(0);
+                let mask = u128::MAX
+                    .checked_shl(128 - u32::from(self.prefix))
+                    .unwrap_or(0);
                 u128::from(n) & mask == u128::from(a) & mask
             }
             _ => false,
@@ -106,6 +110,10 @@ mod tests {
     fn bad_entries_are_refused() {
         assert!(TrustedProxies::parse(&["10.0.0.0/33"]).is_err());
         assert!(TrustedProxies::parse(&["proxy.local"]).is_err());
-        assert!(TrustedProxies::parse(&["0.0.0.0/0"]).unwrap().contains("8.8.8.8".parse().unwrap()));
+        assert!(
+            TrustedProxies::parse(&["0.0.0.0/0"])
+                .unwrap()
+                .contains("8.8.8.8".parse().unwrap())
+        );
     }
 }

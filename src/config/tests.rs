@@ -36,9 +36,18 @@ fn environment_wins_over_the_file_and_flags_win_over_both() {
     std::fs::write(&file, "[server]\nlisten = \"127.0.0.1:1\"\nworkers = 3\n").unwrap();
     let env = vec![
         ("STANDIN_SERVER__WORKERS".to_string(), "5".to_string()),
-        ("STANDIN_SERVER__LISTEN".to_string(), "127.0.0.1:2".to_string()),
-        ("STANDIN_IMPERSONATION__ENABLED".to_string(), "false".to_string()),
-        ("STANDIN_BOOTSTRAP_PASSWORD".to_string(), "12345678".to_string()),
+        (
+            "STANDIN_SERVER__LISTEN".to_string(),
+            "127.0.0.1:2".to_string(),
+        ),
+        (
+            "STANDIN_IMPERSONATION__ENABLED".to_string(),
+            "false".to_string(),
+        ),
+        (
+            "STANDIN_BOOTSTRAP_PASSWORD".to_string(),
+            "12345678".to_string(),
+        ),
     ];
     let flags = Overrides {
         listen: Some("127.0.0.1:3".into()),
@@ -53,9 +62,13 @@ fn environment_wins_over_the_file_and_flags_win_over_both() {
 
 #[test]
 fn an_unknown_key_is_named() {
-    let err = load("[server]\nlistn = \"x\"\n", &[]).unwrap_err().to_string();
+    let err = load("[server]\nlistn = \"x\"\n", &[])
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("server.listn"), "{err}");
-    let err = load("", &[("STANDIN_SESSION__SECRET", "x")]).unwrap_err().to_string();
+    let err = load("", &[("STANDIN_SESSION__SECRET", "x")])
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("session.secret"), "{err}");
     let err = load("[nosuch]\na = 1\n", &[]).unwrap_err().to_string();
     assert!(err.contains("nosuch"), "{err}");
@@ -63,17 +76,25 @@ fn an_unknown_key_is_named() {
 
 #[test]
 fn a_bad_value_is_named() {
-    let err = load("[security]\nlogin_window = \"5 weeks\"\n", &[]).unwrap_err().to_string();
+    let err = load("[security]\nlogin_window = \"5 weeks\"\n", &[])
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("security.login_window"), "{err}");
-    let err = load("", &[("STANDIN_DATABASE__POOL_SIZE", "many")]).unwrap_err().to_string();
+    let err = load("", &[("STANDIN_DATABASE__POOL_SIZE", "many")])
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("database.pool_size"), "{err}");
-    let err = load("[server]\nlisten = \"nowhere\"\n", &[]).unwrap_err().to_string();
+    let err = load("[server]\nlisten = \"nowhere\"\n", &[])
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("server.listen"), "{err}");
 }
 
 #[test]
 fn a_short_secret_key_is_refused() {
-    let err = load("[session]\nsecret_key = \"c2hvcnQ=\"\n", &[]).unwrap_err().to_string();
+    let err = load("[session]\nsecret_key = \"c2hvcnQ=\"\n", &[])
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("session.secret_key"), "{err}");
 }
 
@@ -83,4 +104,51 @@ fn secrets_are_masked_when_printed() {
     let shown = c.masked_toml();
     assert!(!shown.contains("hunter2"), "{shown}");
     assert!(shown.contains("********"), "{shown}");
+}
+
+#[test]
+fn the_example_file_lists_every_key_with_its_environment_name() {
+    let example = include_str!("../../config.example.toml");
+    let defaults = Config::load(None, Vec::new(), &Overrides::default()).unwrap();
+    let table: toml::Table = toml::from_str(&toml::to_string(&defaults).unwrap()).unwrap();
+    let mut keys = vec![
+        ("session", "secret_key"),
+        ("bootstrap", "password"),
+        ("bootstrap", "token"),
+    ];
+    for (section, values) in &table {
+        for key in values.as_table().unwrap().keys() {
+            keys.push((section.as_str(), key.as_str()));
+        }
+    }
+    for (section, key) in keys {
+        assert!(
+            example.contains(&format!("[{section}]")),
+            "[{section}] missing"
+        );
+        assert!(
+            example.contains(&format!("# {key} = ")),
+            "{section}.{key} missing"
+        );
+        let env = format!("STANDIN_{}__{}", section.to_uppercase(), key.to_uppercase());
+        assert!(example.contains(&env), "{env} missing");
+    }
+    // The example with its defaults uncommented (empty secrets left out) loads.
+    let uncommented: String = example
+        .lines()
+        .filter_map(|l| {
+            if l.starts_with('[') {
+                return Some(l);
+            }
+            let kv = l.strip_prefix("# ")?;
+            let (key, value) = kv.split_once(" = ")?;
+            let is_key = key.chars().all(|c| c.is_ascii_lowercase() || c == '_');
+            (is_key && value != "\"\"").then_some(kv)
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert_eq!(
+        load(&uncommented, &[]).unwrap().server.listen,
+        "127.0.0.1:9000"
+    );
 }

@@ -10,7 +10,11 @@ pub fn user_uid(install_id: &str, pk: i64) -> String {
 
 /// Up to two initials of `name` (or of `username` when the name is empty), upper-cased.
 fn initials(name: &str, username: &str) -> String {
-    let source = if name.trim().is_empty() { username } else { name };
+    let source = if name.trim().is_empty() {
+        username
+    } else {
+        name
+    };
     let words: Vec<&str> = source
         .split(|c: char| c.is_whitespace() || c == '.' || c == '_' || c == '-' || c == '@')
         .filter(|w| !w.is_empty())
@@ -19,7 +23,10 @@ fn initials(name: &str, username: &str) -> String {
     let letters: String = match words.as_slice() {
         [] => "?".into(),
         [one] => one.chars().take(2).collect(),
-        [first, .., last] => [firsts(first), firsts(last)].into_iter().flatten().collect(),
+        [first, .., last] => [firsts(first), firsts(last)]
+            .into_iter()
+            .flatten()
+            .collect(),
     };
     letters.to_uppercase()
 }

@@ -21,10 +21,15 @@ impl Username {
         if s.chars().count() > 150 {
             return Err(too_long(150));
         }
-        if !s.chars().all(|c| c.is_alphanumeric() || "@.+-_".contains(c)) {
-            return Err("Enter a valid username. This value may contain only letters, \
+        if !s
+            .chars()
+            .all(|c| c.is_alphanumeric() || "@.+-_".contains(c))
+        {
+            return Err(
+                "Enter a valid username. This value may contain only letters, \
                         numbers, and @/./+/-/_ characters."
-                .into());
+                    .into(),
+            );
         }
         Ok(Username(s.to_owned()))
     }
@@ -67,7 +72,9 @@ impl Email {
         let domain_ok = domain == "localhost"
             || (labels.len() >= 2
                 && labels.iter().all(|l| label_ok(l))
-                && labels.last().is_some_and(|tld| tld.chars().any(|c| !c.is_ascii_digit())));
+                && labels
+                    .last()
+                    .is_some_and(|tld| tld.chars().any(|c| !c.is_ascii_digit())));
         if local_ok && domain_ok {
             Ok(Email(s.to_owned()))
         } else {
@@ -158,7 +165,11 @@ mod tests {
     fn usernames_allow_letters_digits_and_five_symbols() {
         assert!(Username::parse("jens.müller+test@x_y-z").is_ok());
         assert_eq!(Username::parse("").unwrap_err(), BLANK);
-        assert!(Username::parse("a b").unwrap_err().starts_with("Enter a valid username."));
+        assert!(
+            Username::parse("a b")
+                .unwrap_err()
+                .starts_with("Enter a valid username.")
+        );
         assert!(Username::parse("a/b").is_err());
         assert!(Username::parse("a\0b").is_err());
         assert!(Username::parse(&"a".repeat(150)).is_ok());
@@ -173,8 +184,20 @@ mod tests {
         assert!(Email::parse("").is_ok());
         assert!(Email::parse("ana@example.com").is_ok());
         assert!(Email::parse("root@localhost").is_ok());
-        for bad in ["ana", "ana@", "@x.com", "ana@x", "a b@x.com", "ana@x..com", "ana@-x.com"] {
-            assert_eq!(Email::parse(bad).unwrap_err(), "Enter a valid email address.", "{bad}");
+        for bad in [
+            "ana",
+            "ana@",
+            "@x.com",
+            "ana@x",
+            "a b@x.com",
+            "ana@x..com",
+            "ana@-x.com",
+        ] {
+            assert_eq!(
+                Email::parse(bad).unwrap_err(),
+                "Enter a valid email address.",
+                "{bad}"
+            );
         }
         let long = format!("{}@example.com", "a".repeat(250));
         assert!(Email::parse(&long).unwrap_err().contains("254"));
@@ -201,7 +224,13 @@ mod tests {
 
     #[test]
     fn user_types_are_the_four_choices() {
-        assert_eq!(UserType::parse("service_account").unwrap(), UserType::ServiceAccount);
-        assert_eq!(UserType::parse("robot").unwrap_err(), "\"robot\" is not a valid choice.");
+        assert_eq!(
+            UserType::parse("service_account").unwrap(),
+            UserType::ServiceAccount
+        );
+        assert_eq!(
+            UserType::parse("robot").unwrap_err(),
+            "\"robot\" is not a valid choice."
+        );
     }
 }

@@ -35,7 +35,8 @@ pub async fn access_log(
         started.elapsed().as_secs_f64() * 1000.0
     );
     if let Ok(v) = HeaderValue::from_str(&id) {
-        res.headers_mut().insert(HeaderName::from_static("x-request-id"), v);
+        res.headers_mut()
+            .insert(HeaderName::from_static("x-request-id"), v);
     }
     Ok(res)
 }

@@ -9,9 +9,8 @@ pub fn json_config(max_body: usize) -> web::JsonConfig {
         .limit(max_body)
         .error_handler(|err, req| {
             let e = match err {
-                JsonPayloadError::OverflowKnownLength { .. } | JsonPayloadError::Overflow { .. } => {
-                    ApiError::PayloadTooLarge
-                }
+                JsonPayloadError::OverflowKnownLength { .. }
+                | JsonPayloadError::Overflow { .. } => ApiError::PayloadTooLarge,
                 JsonPayloadError::Payload(PayloadError::Overflow) => ApiError::PayloadTooLarge,
                 JsonPayloadError::ContentType => {
                     let ct = req
@@ -22,7 +21,9 @@ pub fn json_config(max_body: usize) -> web::JsonConfig {
                         .to_owned();
                     ApiError::UnsupportedMediaType(ct)
                 }
-                JsonPayloadError::Deserialize(e) => ApiError::BadRequest(format!("JSON parse error - {e}")),
+                JsonPayloadError::Deserialize(e) => {
+                    ApiError::BadRequest(format!("JSON parse error - {e}"))
+                }
                 other => ApiError::BadRequest(format!("Malformed request body: {other}")),
             };
             e.into()

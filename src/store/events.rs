@@ -63,7 +63,12 @@ impl Actor {
 }
 
 /// Records event `action` with `context`.
-pub fn record(c: &Connection, actor: &Actor, action: &str, context: Value) -> Result<(), StoreError> {
+pub fn record(
+    c: &Connection,
+    actor: &Actor,
+    action: &str,
+    context: Value,
+) -> Result<(), StoreError> {
     c.prepare_cached(
         "INSERT INTO events (uuid, action, user_json, username, app, context, client_ip, created)
          VALUES (?1, ?2, ?3, ?4, 'standin', ?5, ?6, ?7)",

@@ -15,7 +15,11 @@ pub fn insert_plain(c: &Connection, name: &str, is_superuser: bool) -> Result<i6
     c.prepare_cached(
         "INSERT INTO groups (uuid, name, is_superuser, attributes) VALUES (?1, ?2, ?3, '{}')",
     )?
-    .execute(params![uuid::Uuid::new_v4().to_string(), name, is_superuser])?;
+    .execute(params![
+        uuid::Uuid::new_v4().to_string(),
+        name,
+        is_superuser
+    ])?;
     Ok(c.last_insert_rowid())
 }
 

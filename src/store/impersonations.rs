@@ -67,9 +67,11 @@ pub(crate) fn from_row(r: &Row) -> rusqlite::Result<Impersonation> {
 
 /// The impersonation with `uuid`, if any.
 pub fn find(c: &Connection, uuid: &str) -> Result<Option<Impersonation>, StoreError> {
-    Ok(c.prepare_cached(&format!("SELECT {COLUMNS} FROM impersonations WHERE uuid = ?1"))?
-        .query_row([uuid], from_row)
-        .optional()?)
+    Ok(c.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM impersonations WHERE uuid = ?1"
+    ))?
+    .query_row([uuid], from_row)
+    .optional()?)
 }
 
 /// Records a new impersonation of `target` by `original` lasting until `expires`.
@@ -91,7 +93,11 @@ pub fn start(
 
 /// Ends impersonation `uuid` for `reason` if it has not ended yet; returns the row
 /// when this call ended it (so its event is recorded exactly once).
-pub fn end(c: &Connection, uuid: &str, reason: EndReason) -> Result<Option<Impersonation>, StoreError> {
+pub fn end(
+    c: &Connection,
+    uuid: &str,
+    reason: EndReason,
+) -> Result<Option<Impersonation>, StoreError> {
     let n = c
         .prepare_cached(
             "UPDATE impersonations SET ended = ?2, end_reason = ?3 WHERE uuid = ?1 AND ended IS NULL",

@@ -17,5 +17,9 @@ pub fn install_id(c: &Connection) -> Result<String, StoreError> {
         "INSERT OR IGNORE INTO meta (key, value) VALUES ('install_id', ?1)",
         [&id],
     )?;
-    Ok(c.query_row("SELECT value FROM meta WHERE key = 'install_id'", [], |r| r.get(0))?)
+    Ok(
+        c.query_row("SELECT value FROM meta WHERE key = 'install_id'", [], |r| {
+            r.get(0)
+        })?,
+    )
 }

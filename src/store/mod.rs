@@ -64,7 +64,10 @@ mod tests {
         let c = rusqlite::Connection::open_in_memory().unwrap();
         c.execute_batch("CREATE TABLE t (name TEXT UNIQUE); INSERT INTO t VALUES ('a');")
             .unwrap();
-        let err: StoreError = c.execute("INSERT INTO t VALUES ('a')", []).unwrap_err().into();
+        let err: StoreError = c
+            .execute("INSERT INTO t VALUES ('a')", [])
+            .unwrap_err()
+            .into();
         match err {
             StoreError::Invalid(e) => {
                 assert_eq!(e.get("name").unwrap(), ["This field must be unique."])

@@ -19,7 +19,9 @@ pub fn authenticate(c: &Connection, key: &str) -> Result<Option<i64>, StoreError
         .prepare_cached(
             "SELECT id, user_id, key_hash, expires, expiring FROM tokens WHERE key_hash = ?1",
         )?
-        .query_row([&hash], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))
+        .query_row([&hash], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+        })
         .optional()?;
     let Some((id, user_id, stored, expires, expiring)) = found else {
         return Ok(None);
@@ -75,6 +77,8 @@ pub fn insert(c: &Connection, t: &NewToken, key: &str) -> Result<String, StoreEr
 
 /// Whether a token with this key exists.
 pub fn key_exists(c: &Connection, key: &str) -> Result<bool, StoreError> {
-    Ok(c.prepare_cached("SELECT EXISTS (SELECT 1 FROM tokens WHERE key_hash = ?1)")?
-        .query_row([hash_key(key)], |r| r.get(0))?)
+    Ok(
+        c.prepare_cached("SELECT EXISTS (SELECT 1 FROM tokens WHERE key_hash = ?1)")?
+            .query_row([hash_key(key)], |r| r.get(0))?,
+    )
 }

@@ -42,7 +42,8 @@ pub(crate) fn from_row(r: &Row) -> rusqlite::Result<User> {
         date_joined: r.get(7)?,
         last_updated: r.get(8)?,
         password_change_date: r.get(9)?,
-        attributes: serde_json::from_str(&attributes).unwrap_or_else(|_| Value::Object(Default::default())),
+        attributes: serde_json::from_str(&attributes)
+            .unwrap_or_else(|_| Value::Object(Default::default())),
         path: r.get(11)?,
         user_type: r.get(12)?,
         auth_epoch: r.get(13)?,
@@ -56,9 +57,11 @@ pub fn get(c: &Connection, id: i64) -> Result<User, StoreError> {
 
 /// The user with primary key `id`, if any.
 pub fn find(c: &Connection, id: i64) -> Result<Option<User>, StoreError> {
-    Ok(c.prepare_cached(&format!("SELECT {COLUMNS} FROM users WHERE id = ?1"))?
-        .query_row([id], from_row)
-        .optional()?)
+    Ok(
+        c.prepare_cached(&format!("SELECT {COLUMNS} FROM users WHERE id = ?1"))?
+            .query_row([id], from_row)
+            .optional()?,
+    )
 }
 
 /// The user named `username`, or `NotFound("User")`.
@@ -77,16 +80,21 @@ pub struct LoginCandidate {
 }
 
 /// The login facts of `username`, if such a user exists.
-pub fn login_candidate(c: &Connection, username: &str) -> Result<Option<LoginCandidate>, StoreError> {
-    Ok(c.prepare_cached("SELECT id, password_hash, is_active FROM users WHERE username = ?1")?
-        .query_row([username], |r| {
-            Ok(LoginCandidate {
-                id: r.get(0)?,
-                password_hash: r.get(1)?,
-                is_active: r.get(2)?,
+pub fn login_candidate(
+    c: &Connection,
+    username: &str,
+) -> Result<Option<LoginCandidate>, StoreError> {
+    Ok(
+        c.prepare_cached("SELECT id, password_hash, is_active FROM users WHERE username = ?1")?
+            .query_row([username], |r| {
+                Ok(LoginCandidate {
+                    id: r.get(0)?,
+                    password_hash: r.get(1)?,
+                    is_active: r.get(2)?,
+                })
             })
-        })
-        .optional()?)
+            .optional()?,
+    )
 }
 
 /// The fields of a user about to be created.

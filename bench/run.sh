@@ -1,0 +1,349 @@
+#!/usr/bin/env bash
+# standin benchmark harness (not a test: `cargo test` never runs this).
+#
+#   bash bench/run.sh
+#
+# Environment knobs (all optional):
+#   DURATION=10s      wrk duration per endpoint (anything wrk's -d accepts)
+#   CONNECTIONS=32    wrk connections
+#   THREADS=2         wrk threads
+#   SKIP_BUILD=1      use the existing target/release/standin as is
+#   KEEP_TMP=1        keep the temporary directory (database, server log)
+#   STRICT=1          exit 1 when a target is missed (default: report only)
+#
+# The summary is printed at the end and written to bench/out/summary.txt.
+set -euo pipefail
+
+SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+REPO_ROOT="$(cd "$SCRIPT_DIR/.." && pwd)"
+OUT_DIR="$SCRIPT_DIR/out"
+BIN="$REPO_ROOT/target/release/standin"
+
+DURATION="${DURATION:-10s}"
+CONNECTIONS="${CONNECTIONS:-32}"
+THREADS="${THREADS:-2}"
+STRICT="${STRICT:-0}"
+
+# Targets (see bench/README.md).
+TARGET_ME_RATIO_PCT=30     # me requests/s >= 30 % of health requests/s
+TARGET_P99_MS=5            # p99 < 5 ms at 32 connections
+TARGET_IDLE_RSS_MIB=15     # idle RSS <= 15 MiB
+TARGET_BIN_MIB=15          # stripped binary <= 15 MiB
+TARGET_READY_MS=100        # ready <= 100 ms after start
+
+BOOTSTRAP_PASSWORD="bench-$(date +%s)-$$-Passw0rd"
+
+TMP=""
+SERVER_PID=""
+MISSED=0
+SUMMARY_ROWS=()   # "metric|value|target|result"
+
+# ---------------------------------------------------------------------------
+# helpers
+# ---------------------------------------------------------------------------
+
+log() { printf '==> %s\n' "$*" >&2; }
+die() {
+    printf 'bench: FAILED: %s\n' "$*" >&2
+    if [[ -n "$TMP" && -f "$TMP/server.log" ]]; then
+        printf -- '--- last lines of the server log (%s) ---\n' "$TMP/server.log" >&2
+        tail -n 30 "$TMP/server.log" >&2 || true
+    fi
+    exit 1
+}
+
+cleanup() {
+    local rc=$?
+    stop_server
+    if [[ -n "$TMP" && -d "$TMP" ]]; then
+        if [[ "${KEEP_TMP:-0}" == 1 || $rc -ne 0 ]]; then
+            printf 'bench: temporary files kept in %s\n' "$TMP" >&2
+        else
+            rm -rf "$TMP"
+        fi
+    fi
+    exit $rc
+}
+
+stop_server() {
+    if [[ -n "$SERVER_PID" ]] && kill -0 "$SERVER_PID" 2>/dev/null; then
+        kill -TERM "$SERVER_PID" 2>/dev/null || true
+        for _ in $(seq 1 50); do
+            kill -0 "$SERVER_PID" 2>/dev/null || break
+            sleep 0.1
+        done
+        kill -KILL "$SERVER_PID" 2>/dev/null || true
+    fi
+    SERVER_PID=""
+}
+
+# row METRIC VALUE [TARGET OK]: OK is 1 (PASS) or 0 (FAIL, counted as missed);
+# without a target the row is informational.
+row() {
+    local result="-"
+    if [[ $# -ge 4 ]]; then
+        if [[ "$4" == 1 ]]; then result=PASS; else result=FAIL; MISSED=$((MISSED + 1)); fi
+    fi
+    SUMMARY_ROWS+=("$1|$2|${3:--}|$result")
+}
+
+# Floating point comparison: fcmp "a <= b" -> 1 / 0
+fcmp() { awk "BEGIN { print (($1) ? 1 : 0) }"; }
+
+rss_kib() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
+kib_to_mib() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
+
+free_port() {
+    python3 - <<'EOF'
+import socket
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1])
+s.close()
+EOF
+}
+
+# ---------------------------------------------------------------------------
+# setup
+# ---------------------------------------------------------------------------
+
+ensure_tools() {
+    command -v curl >/dev/null || die "curl is required"
+    command -v python3 >/dev/null || die "python3 is required"
+    if ! command -v wrk >/dev/null; then
+        log "wrk not found: installing it with apt-get"
+        apt-get update
+        DEBIAN_FRONTEND=noninteractive apt-get install -y wrk
+        command -v wrk >/dev/null || die "wrk still missing after apt-get install"
+    fi
+}
+
+build_release() {
+    if [[ "${SKIP_BUILD:-0}" == 1 ]]; then
+        log "SKIP_BUILD=1: using the existing $BIN"
+    else
+        log "building the release binary (cargo build --release)"
+        (cd "$REPO_ROOT" && cargo build --release) || die "cargo build --release failed"
+    fi
+    [[ -x "$BIN" ]] || die "$BIN not found"
+}
+
+# start_server DBPATH PORT: starts standin, waits for /-/health/ready/ to answer 204
+# and sets SERVER_PID and READY_MS. The clock starts just before the process is
+# spawned (a python3 launcher does spawn + socket polling every 2 ms, so the
+# measurement does not include the poller's own start-up).
+start_server() {
+    local db="$1" port="$2"
+    local launch_out
+    launch_out="$(
+        env -u RUST_LOG \
+            STANDIN_BOOTSTRAP_PASSWORD="$BOOTSTRAP_PASSWORD" \
+            STANDIN_LOG__LEVEL=warn \
+            python3 - "$BIN" "$db" "127.0.0.1:$port" "$TMP/server.log" <<'EOF'
+import os, socket, subprocess, sys, time
+
+binary, db, listen, logfile = sys.argv[1:5]
+host, port = listen.rsplit(":", 1)
+port = int(port)
+request = ("GET /-/health/ready/ HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n" % listen).encode()
+
+log = open(logfile, "wb")
+t0 = time.monotonic()
+proc = subprocess.Popen(
+    [binary, "--database", db, "--listen", listen],
+    stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+    start_new_session=True,
+)
+deadline = t0 + 30.0
+status = None
+while time.monotonic() < deadline:
+    if proc.poll() is not None:
+        print("EXITED %d %d" % (proc.pid, proc.returncode))
+        sys.exit(0)
+    try:
+        with socket.create_connection((host, port), timeout=1.0) as s:
+            s.sendall(request)
+            data = b""
+            while b"\r\n" not in data:
+                chunk = s.recv(4096)
+                if not chunk:
+                    break
+                data += chunk
+            line = data.split(b"\r\n", 1)[0].split()
+            status = int(line[1]) if len(line) > 1 else None
+            if status == 204:
+                ms = (time.monotonic() - t0) * 1000.0
+                print("READY %d %.1f" % (proc.pid, ms))
+                sys.exit(0)
+    except (ConnectionRefusedError, ConnectionResetError, socket.timeout, OSError):
+        pass
+    time.sleep(0.002)
+print("TIMEOUT %d %s" % (proc.pid, status))
+EOF
+    )" || die "the launcher failed: $launch_out"
+    local state pid value
+    read -r state pid value <<<"$launch_out"
+    SERVER_PID="$pid"
+    case "$state" in
+        READY) READY_MS="$value" ;;
+        EXITED) SERVER_PID=""; die "standin exited during start-up with status $value" ;;
+        TIMEOUT) die "standin did not answer 204 on /-/health/ready/ within 30 s (last status: $value)" ;;
+        *) die "unexpected launcher output: $launch_out" ;;
+    esac
+}
+
+# login PORT: sets SESSION_COOKIE from POST /api/v3/auth/login/ (fails unless 200).
+login() {
+    local port="$1" code
+    code="$(curl -sS -o "$TMP/login.json" -w '%{http_code}' \
+        -c "$TMP/cookies.txt" \
+        -H 'Content-Type: application/json' \
+        --data "{\"username\":\"admin\",\"password\":\"$BOOTSTRAP_PASSWORD\"}" \
+        "http://127.0.0.1:$port/api/v3/auth/login/")" || die "login request failed (curl error)"
+    if [[ "$code" != 200 ]]; then
+        die "POST /api/v3/auth/login/ returned $code (expected 200): $(head -c 500 "$TMP/login.json")"
+    fi
+    # Netscape cookie jar: HttpOnly cookies are prefixed with "#HttpOnly_"; field 6 is the name.
+    SESSION_COOKIE="$(awk -F'\t' '$6 == "standin_session" { print $7 }' "$TMP/cookies.txt" | tail -n 1)"
+    [[ -n "$SESSION_COOKIE" ]] || die "login returned 200 but set no standin_session cookie"
+    code="$(curl -sS -o "$TMP/me.json" -w '%{http_code}' \
+        -H "Cookie: standin_session=$SESSION_COOKIE" \
+        "http://127.0.0.1:$port/api/v3/core/users/me/")" || die "GET me failed (curl error)"
+    [[ "$code" == 200 ]] || die "GET /api/v3/core/users/me/ with the session cookie returned $code: $(head -c 500 "$TMP/me.json")"
+}
+
+# run_wrk NAME URL [HEADER]: runs wrk and sets WRK_RPS, WRK_P99_MS, WRK_NON2XX, WRK_ERRORS.
+run_wrk() {
+    local name="$1" url="$2" header="${3:-}"
+    local out="$OUT_DIR/wrk-$name.txt"
+    local args=(-t "$THREADS" -c "$CONNECTIONS" -d "$DURATION" --latency)
+    [[ -n "$header" ]] && args+=(-H "$header")
+    log "wrk $name: -t $THREADS -c $CONNECTIONS -d $DURATION --latency${header:+ (with session cookie)} $url"
+    wrk "${args[@]}" "$url" >"$out" 2>&1 || die "wrk failed for $name: $(cat "$out")"
+    WRK_RPS="$(awk '/^Requests\/sec:/ { print $2 }' "$out")"
+    # "     99%    1.23ms" -> milliseconds (wrk prints us, ms, s or m)
+    WRK_P99_MS="$(awk '$1 == "99%" {
+        v = $2; u = v; sub(/[0-9.]+/, "", u); n = v + 0;
+        if (u == "us") n /= 1000; else if (u == "s") n *= 1000; else if (u == "m") n *= 60000;
+        printf "%.3f", n }' "$out")"
+    WRK_NON2XX="$(awk '/Non-2xx or 3xx responses:/ { print $NF }' "$out")"
+    WRK_NON2XX="${WRK_NON2XX:-0}"
+    WRK_ERRORS="$(awk '/Socket errors:/ { sub(/.*Socket errors: /, ""); print }' "$out")"
+    [[ -n "$WRK_RPS" && -n "$WRK_P99_MS" ]] || die "could not parse wrk output for $name (see $out)"
+    if [[ "$WRK_NON2XX" != 0 ]]; then
+        log "WARNING: $name: $WRK_NON2XX non-2xx/3xx responses during the run"
+    fi
+    if [[ -n "$WRK_ERRORS" ]]; then
+        log "WARNING: $name: socket errors: $WRK_ERRORS"
+    fi
+}
+
+# ---------------------------------------------------------------------------
+# section 1: foundation (empty directory: the bootstrap admin only)
+# ---------------------------------------------------------------------------
+
+bench_foundation() {
+    log "section foundation: fresh database in $TMP, log level warn (access log off)"
+
+    local size_bytes size_mib
+    size_bytes="$(stat -c %s "$BIN")"
+    size_mib="$(awk -v b="$size_bytes" 'BEGIN { printf "%.2f", b / 1048576 }')"
+    row "binary size (stripped)" "$size_mib MiB ($size_bytes B)" "<= $TARGET_BIN_MIB MiB" \
+        "$(fcmp "$size_bytes <= $TARGET_BIN_MIB * 1048576")"
+
+    local port
+    port="$(free_port)"
+    start_server "$TMP/standin.db" "$port"
+    log "ready after $READY_MS ms (pid $SERVER_PID, port $port)"
+    row "ready after start" "$READY_MS ms" "<= $TARGET_READY_MS ms" \
+        "$(fcmp "$READY_MS <= $TARGET_READY_MS")"
+
+    sleep 1   # let start-up work settle before reading the idle RSS
+    local idle_kib
+    idle_kib="$(rss_kib "$SERVER_PID")"
+    row "idle RSS" "$(kib_to_mib "$idle_kib") MiB" "<= $TARGET_IDLE_RSS_MIB MiB" \
+        "$(fcmp "$idle_kib <= $TARGET_IDLE_RSS_MIB * 1024")"
+
+    login "$port"
+    log "logged in as admin (standin_session cookie, ${#SESSION_COOKIE} chars)"
+
+    run_wrk health "http://127.0.0.1:$port/-/health/live/"
+    local h_rps="$WRK_RPS" h_p99="$WRK_P99_MS" h_bad="$WRK_NON2XX"
+    row "health/live req/s" "$h_rps"
+    row "health/live p99" "$h_p99 ms" "< $TARGET_P99_MS ms" \
+        "$(fcmp "$h_p99 < $TARGET_P99_MS")"
+    [[ "$h_bad" == 0 ]] || row "health/live non-2xx" "$h_bad" "0" 0
+
+    run_wrk me "http://127.0.0.1:$port/api/v3/core/users/me/" "Cookie: standin_session=$SESSION_COOKIE"
+    local m_rps="$WRK_RPS" m_p99="$WRK_P99_MS" m_bad="$WRK_NON2XX"
+    row "users/me req/s" "$m_rps"
+    row "users/me p99" "$m_p99 ms" "< $TARGET_P99_MS ms" \
+        "$(fcmp "$m_p99 < $TARGET_P99_MS")"
+    [[ "$m_bad" == 0 ]] || row "users/me non-2xx" "$m_bad" "0" 0
+
+    local ratio
+    ratio="$(awk -v m="$m_rps" -v h="$h_rps" 'BEGIN { printf "%.1f", (h > 0 ? 100 * m / h : 0) }')"
+    row "me / health req/s" "$ratio %" ">= $TARGET_ME_RATIO_PCT %" \
+        "$(fcmp "$ratio >= $TARGET_ME_RATIO_PCT")"
+
+    local after_kib
+    after_kib="$(rss_kib "$SERVER_PID")"
+    row "RSS after load" "$(kib_to_mib "$after_kib") MiB"
+
+    kill -0 "$SERVER_PID" 2>/dev/null || die "standin died during the benchmark"
+    stop_server
+}
+
+# ---------------------------------------------------------------------------
+# section 2 (future): bench_directory — 100 000 seeded users, list/search/page.
+# Add it as its own function with its own fresh database and server, and call it
+# from main after bench_foundation. Not implemented yet.
+# ---------------------------------------------------------------------------
+
+# ---------------------------------------------------------------------------
+# summary
+# ---------------------------------------------------------------------------
+
+print_summary() {
+    local file="$OUT_DIR/summary.txt"
+    {
+        printf 'standin benchmark — %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+        printf 'commit %s, %s CPUs, wrk -t%s -c%s -d%s --latency, server log level warn (access log off)\n' \
+            "$(git -C "$REPO_ROOT" rev-parse --short HEAD 2>/dev/null || echo '?')" "$(nproc)" \
+            "$THREADS" "$CONNECTIONS" "$DURATION"
+        printf '\n'
+        local r m v t res
+        printf '%-24s %-26s %-14s %s\n' metric value target result
+        printf '%-24s %-26s %-14s %s\n' ------ ----- ------ ------
+        for r in "${SUMMARY_ROWS[@]}"; do
+            IFS='|' read -r m v t res <<<"$r"
+            printf '%-24s %-26s %-14s %s\n' "$m" "$v" "$t" "$res"
+        done
+        printf '\n'
+        if [[ $MISSED -eq 0 ]]; then
+            echo "all targets met"
+        else
+            echo "$MISSED target(s) missed"
+        fi
+    } | tee "$file"
+    printf '(written to %s; raw wrk output beside it)\n' "$file"
+}
+
+main() {
+    mkdir -p "$OUT_DIR"
+    trap cleanup EXIT
+    trap 'exit 130' INT TERM
+    ensure_tools
+    build_release
+    TMP="$(mktemp -d -t standin-bench.XXXXXX)"
+
+    bench_foundation
+    # bench_directory   # future: 100 000 seeded users
+
+    print_summary
+    if [[ "$STRICT" == 1 && $MISSED -gt 0 ]]; then
+        exit 1
+    fi
+}
+
+main "$@"

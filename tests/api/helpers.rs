@@ -1,0 +1,241 @@
+//! The test application and a cookie-keeping client that sends the CSRF header the
+//! way the admin page does.
+
+use reqwest::cookie::{CookieStore, Jar};
+use reqwest::{Method, Response, StatusCode};
+use serde_json::{Value, json};
+use standin::config::{Config, Overrides};
+use standin::startup::Application;
+use std::sync::Arc;
+use tempfile::TempDir;
+
+pub const ADMIN_PASSWORD: &str = "bootstrap-password-for-tests";
+
+/// A running server over its own temporary database.
+pub struct TestApp {
+    pub base: String,
+    pub config: Config,
+    pub dir: TempDir,
+    handle: actix_web::dev::ServerHandle,
+}
+
+/// Settings for tests: port 0, a temp database, and argon2 light enough for debug builds.
+pub fn test_config(dir: &TempDir) -> Config {
+    let mut c = Config::load(None, Vec::new(), &Overrides::default()).unwrap();
+    c.server.listen = "127.0.0.1:0".into();
+    c.server.workers = 2;
+    c.database.path = dir.path().join("standin.db");
+    c.security.argon2_memory_kib = 64;
+    c.security.argon2_iterations = 1;
+    c.bootstrap.password = Some(ADMIN_PASSWORD.into());
+    c.log.level = "warn".into();
+    c
+}
+
+impl TestApp {
+    pub async fn spawn() -> TestApp {
+        Self::spawn_with(|_| {}).await
+    }
+
+    /// Starts with the test settings changed by `tweak`.
+    pub async fn spawn_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
+        let dir = tempfile::tempdir().unwrap();
+        let mut config = test_config(&dir);
+        tweak(&mut config);
+        let (base, handle) = start(config.clone()).await;
+        TestApp {
+            base,
+            config,
+            dir,
+            handle,
+        }
+    }
+
+    /// Stops the server and starts it again over the same database and key file.
+    pub async fn restart(&mut self) {
+        self.handle.stop(true).await;
+        let (base, handle) = start(self.config.clone()).await;
+        self.base = base;
+        self.handle = handle;
+    }
+
+    /// A client with an empty cookie jar.
+    pub fn client(&self) -> Client {
+        Client::new(&self.base)
+    }
+
+    /// A client logged in as `username`.
+    pub async fn login(&self, username: &str, password: &str) -> Client {
+        let c = self.client();
+        let res = c
+            .post(
+                "/api/v3/auth/login/",
+                json!({"username": username, "password": password}),
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::OK, "login of {username} failed");
+        c
+    }
+
+    /// A client logged in as the bootstrap superuser.
+    pub async fn admin(&self) -> Client {
+        self.login("admin", ADMIN_PASSWORD).await
+    }
+
+    /// Creates a user with `password` (through the CLI's store path) and returns its pk.
+    pub fn create_user(&self, username: &str, password: &str) -> i64 {
+        let db = standin::db::Db::open(&self.config.database.path, 1).unwrap();
+        let hash = standin::auth::passwords::Passwords::new(&self.config.security)
+            .hash_now(password)
+            .unwrap();
+        let username = standin::domain::Username::parse(username).unwrap();
+        db.write_now(move |c| {
+            let mut u = standin::store::users::NewUser::named(username);
+            u.password_hash = Some(hash);
+            standin::store::users::insert(c, &u)
+        })
+        .unwrap()
+    }
+
+    /// Runs raw SQL against the database (to set up states the API cannot reach).
+    pub fn sql(&self, sql: &str) {
+        let c = rusqlite::Connection::open(&self.config.database.path).unwrap();
+        c.execute_batch(sql).unwrap();
+    }
+}
+
+async fn start(config: Config) -> (String, actix_web::dev::ServerHandle) {
+    let app = Application::build(config).await.expect("server starts");
+    let base = format!("http://127.0.0.1:{}", app.port());
+    let handle = app.handle();
+    actix_web::rt::spawn(app.run_until_stopped());
+    (base, handle)
+}
+
+/// An HTTP client that keeps cookies and echoes `standin_csrf` in `X-Standin-CSRF`.
+#[derive(Clone)]
+pub struct Client {
+    pub http: reqwest::Client,
+    pub jar: Arc<Jar>,
+    pub base: String,
+    /// Send the CSRF header on unsafe requests (on by default).
+    pub csrf: bool,
+}
+
+impl Client {
+    pub fn new(base: &str) -> Client {
+        let jar = Arc::new(Jar::default());
+        let http = reqwest::Client::builder()
+            .cookie_provider(jar.clone())
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        Client {
+            http,
+            jar,
+            base: base.to_owned(),
+            csrf: true,
+        }
+    }
+
+    /// The value of cookie `name`, if the jar holds one.
+    pub fn cookie(&self, name: &str) -> Option<String> {
+        let url = self.base.parse().unwrap();
+        let header = self.jar.cookies(&url)?;
+        header.to_str().ok()?.split("; ").find_map(|kv| {
+            let (k, v) = kv.split_once('=')?;
+            (k == name).then(|| v.to_owned())
+        })
+    }
+
+    /// Replaces cookie `name` with `value`.
+    pub fn set_cookie(&self, name: &str, value: &str) {
+        let url = self.base.parse().unwrap();
+        self.jar
+            .add_cookie_str(&format!("{name}={value}; Path=/"), &url);
+    }
+
+    pub fn request(&self, method: Method, path: &str) -> reqwest::RequestBuilder {
+        let mut rb = self
+            .http
+            .request(method.clone(), format!("{}{path}", self.base));
+        if self.csrf
+            && method != Method::GET
+            && let Some(token) = self.cookie("standin_csrf")
+        {
+            rb = rb.header("X-Standin-CSRF", token);
+        }
+        rb
+    }
+
+    pub async fn get(&self, path: &str) -> Response {
+        self.request(Method::GET, path).send().await.unwrap()
+    }
+
+    pub async fn post(&self, path: &str, body: Value) -> Response {
+        self.request(Method::POST, path)
+            .json(&body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn put(&self, path: &str, body: Value) -> Response {
+        self.request(Method::PUT, path)
+            .json(&body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn patch(&self, path: &str, body: Value) -> Response {
+        self.request(Method::PATCH, path)
+            .json(&body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn delete(&self, path: &str) -> Response {
+        self.request(Method::DELETE, path).send().await.unwrap()
+    }
+}
+
+/// Status and JSON body of a response (body `Null` when empty).
+pub async fn parts(res: Response) -> (StatusCode, Value) {
+    let status = res.status();
+    let text = res.text().await.unwrap();
+    let body = if text.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON: {text}"))
+    };
+    (status, body)
+}
+
+/// Asserts `res` is a 403 with the contract's unauthenticated body.
+pub async fn assert_unauthenticated(res: Response) {
+    let (status, body) = parts(res).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        body,
+        json!({"detail": "Authentication credentials were not provided."})
+    );
+}
+
+impl TestApp {
+    /// One value from the database.
+    pub fn query<T: rusqlite::types::FromSql>(&self, sql: &str) -> T {
+        let c = rusqlite::Connection::open(&self.config.database.path).unwrap();
+        c.query_row(sql, [], |r| r.get(0)).unwrap()
+    }
+}
+
+/// The `Set-Cookie` header of `res` that sets `name`, if any.
+pub fn set_cookie<'a>(res: &'a Response, name: &str) -> Option<&'a str> {
+    res.headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with(&format!("{name}=")))
+}

@@ -1,0 +1,11 @@
+//! Integration tests: each starts the real server on port 0 over a fresh temporary
+//! database and talks HTTP to it. One test binary keeps link time down.
+
+#[allow(dead_code)] // each test module uses a different part of the helpers
+mod helpers;
+
+mod cli;
+mod errors;
+mod identity;
+mod login;
+mod me;
