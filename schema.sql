@@ -135,3 +135,24 @@ CREATE TABLE impersonations (
 CREATE INDEX impersonations_original ON impersonations (original_user_id, started);
 CREATE INDEX impersonations_target ON impersonations (target_user_id, started);
 CREATE INDEX impersonations_active ON impersonations (ended, started);
+
+-- Substring search over users (CONTRACT §5 `search`): a trigram index, kept in step
+-- with `users` by triggers, answers `%term%` without scanning every row.
+CREATE VIRTUAL TABLE users_search USING fts5(
+    username, name, email, uuid,
+    content = 'users', content_rowid = 'id', tokenize = 'trigram'
+);
+CREATE TRIGGER users_search_insert AFTER INSERT ON users BEGIN
+    INSERT INTO users_search (rowid, username, name, email, uuid)
+    VALUES (new.id, new.username, new.name, new.email, new.uuid);
+END;
+CREATE TRIGGER users_search_delete AFTER DELETE ON users BEGIN
+    INSERT INTO users_search (users_search, rowid, username, name, email, uuid)
+    VALUES ('delete', old.id, old.username, old.name, old.email, old.uuid);
+END;
+CREATE TRIGGER users_search_update AFTER UPDATE OF username, name, email ON users BEGIN
+    INSERT INTO users_search (users_search, rowid, username, name, email, uuid)
+    VALUES ('delete', old.id, old.username, old.name, old.email, old.uuid);
+    INSERT INTO users_search (rowid, username, name, email, uuid)
+    VALUES (new.id, new.username, new.name, new.email, new.uuid);
+END;

@@ -266,6 +266,8 @@ bench_foundation() {
 
     login "$port"
     log "logged in as admin (standin_session cookie, ${#SESSION_COOKIE} chars)"
+    # One argon2id verification (m = 19 MiB by default) has run by now.
+    row "RSS after login" "$(kib_to_mib "$(rss_kib "$SERVER_PID")") MiB"
 
     run_wrk health "http://127.0.0.1:$port/-/health/live/"
     local h_rps="$WRK_RPS" h_p99="$WRK_P99_MS" h_bad="$WRK_NON2XX"

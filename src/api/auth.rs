@@ -1,8 +1,8 @@
 //! Login and logout (CONTRACT §2).
 
 use super::body::Body;
+use super::endpoint;
 use super::me::{SessionUser, session_user};
-use super::resource;
 use crate::auth::identity::app_state;
 use crate::auth::{Identity, Principal, Via, client, csrf, session};
 use crate::error::ApiError;
@@ -10,13 +10,20 @@ use crate::state::AppState;
 use crate::store::events::{self, Actor, UserRef};
 use crate::store::impersonations::{self, EndReason};
 use crate::store::{permissions, users};
+use actix_web::http::Method;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::{Value, json};
 use utoipa::ToSchema;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(resource("/auth/login").route(web::post().to(login)))
-        .service(resource("/auth/logout").route(web::post().to(logout)));
+    cfg.service(endpoint(
+        "/api/v3/auth/login",
+        [(Method::POST, web::to(login))],
+    ))
+    .service(endpoint(
+        "/api/v3/auth/logout",
+        [(Method::POST, web::to(logout))],
+    ));
 }
 
 const INVALID_LOGIN: &str = "Invalid username or password.";
@@ -141,3 +148,7 @@ pub async fn logout(req: HttpRequest, identity: Identity) -> Result<HttpResponse
         .cookie(csrf::removal_cookie())
         .finish())
 }
+
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(login, logout), components(schemas(LoginRequest)))]
+pub struct Doc;

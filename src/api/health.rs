@@ -1,13 +1,14 @@
 //! Liveness and readiness probes (CONTRACT §5).
 
-use super::resource;
+use super::endpoint;
 use crate::error::ApiError;
 use crate::state::AppState;
+use actix_web::http::Method;
 use actix_web::{HttpResponse, web};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(resource("/-/health/live").route(web::get().to(live)))
-        .service(resource("/-/health/ready").route(web::get().to(ready)));
+    cfg.service(endpoint("/-/health/live", [(Method::GET, web::to(live))]))
+        .service(endpoint("/-/health/ready", [(Method::GET, web::to(ready))]));
 }
 
 #[utoipa::path(get, path = "/-/health/live/", tag = "health", responses((status = 204)))]
@@ -29,3 +30,7 @@ pub async fn ready(state: web::Data<AppState>) -> HttpResponse {
             .json(serde_json::json!({"detail": "Database unavailable."})),
     }
 }
+
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(live, ready))]
+pub struct Doc;

@@ -1,18 +1,22 @@
 //! `GET /api/v3/core/users/me/`: the caller's own view (CONTRACT §4 `SessionUser`).
 
-use super::resource;
+use super::endpoint;
 use crate::auth::{Identity, Principal};
 use crate::domain::{avatar, user_uid};
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::store::{StoreError, users};
+use actix_web::http::Method;
 use actix_web::web::{self, Json};
 use rusqlite::Connection;
 use serde::Serialize;
 use utoipa::ToSchema;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(resource("/core/users/me").route(web::get().to(me)));
+    cfg.service(endpoint(
+        "/api/v3/core/users/me",
+        [(Method::GET, web::to(me))],
+    ));
 }
 
 /// A group or role as `UserSelf` lists it.
@@ -117,3 +121,7 @@ pub async fn me(
         .await?;
     Ok(Json(body))
 }
+
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(me), components(schemas(SessionUser, UserSelf, NamePk)))]
+pub struct Doc;

@@ -1,30 +1,57 @@
 //! The JSON API under `/api/v3` and the health probes. Each resource module owns its
-//! routes (`configure`) and its request and response shapes.
+//! routes (`configure`), its request and response shapes, and its OpenAPI `Doc`.
 
 pub mod auth;
 pub mod body;
 pub mod health;
 pub mod me;
 pub mod openapi;
+pub mod pagination;
+pub mod query;
+pub mod user_request;
+pub mod users;
+pub mod views;
 
 use crate::error::ApiError;
-use actix_web::{Resource, web};
+use actix_web::http::Method;
+use actix_web::{Resource, Route, web};
+use std::collections::BTreeSet;
+use std::sync::Mutex;
 
-/// Mounts every API route. Paths are registered without their trailing slash;
-/// `NormalizePath` trims it from requests, so both spellings are served alike.
+/// Mounts every API route.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        web::scope("/api/v3")
-            .configure(auth::configure)
-            .configure(me::configure)
-            .configure(openapi::configure),
-    )
-    .configure(health::configure);
+    cfg.configure(auth::configure)
+        .configure(me::configure)
+        // After `me`: `/core/users/{pk}` would otherwise claim `/core/users/me`.
+        .configure(users::configure)
+        .configure(openapi::configure)
+        .configure(health::configure);
 }
 
-/// A route whose unmatched methods answer 405 in the `GenericError` shape.
-pub fn resource(path: &str) -> Resource {
-    web::resource(path).default_service(web::to(|| async {
+static ROUTES: Mutex<BTreeSet<(String, String)>> = Mutex::new(BTreeSet::new());
+
+/// Every `(METHOD, path)` registered through [`endpoint`], paths spelled as in the
+/// OpenAPI document (`/api/v3/core/users/{pk}/`). Filled when an app is built.
+pub fn registered_routes() -> Vec<(String, String)> {
+    ROUTES
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .iter()
+        .cloned()
+        .collect()
+}
+
+/// One path and the handlers of its methods. The path is written without its
+/// trailing slash: `NormalizePath` trims it from requests, so both spellings are
+/// served alike. Other methods answer 405 in the `GenericError` shape.
+pub fn endpoint<const N: usize>(path: &str, routes: [(Method, Route); N]) -> Resource {
+    let mut resource = web::resource(path).default_service(web::to(|| async {
         Err::<(), _>(ApiError::MethodNotAllowed)
-    }))
+    }));
+    let mut table = ROUTES.lock().unwrap_or_else(|p| p.into_inner());
+    for (method, route) in routes {
+        table.insert((method.to_string(), format!("{path}/")));
+        resource = resource.route(route.method(method));
+    }
+    resource
 }

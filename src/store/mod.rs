@@ -7,6 +7,9 @@ pub mod impersonations;
 pub mod meta;
 pub mod permissions;
 pub mod tokens;
+pub mod user_changes;
+pub mod user_list;
+pub mod user_views;
 pub mod users;
 
 use crate::domain::FieldErrors;

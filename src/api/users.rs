@@ -1,0 +1,382 @@
+//! `/api/v3/core/users/`: the directory's users (CONTRACT §4, §5).
+
+use super::body::Body;
+use super::endpoint;
+use super::openapi::{GenericError, ValidationError};
+use super::pagination::{Page, Paginated, Pagination};
+use super::query::Query;
+use super::user_request::{self, Mode, UserRequest};
+use super::views::{Include, User};
+use crate::auth::{Identity, Via, session};
+use crate::domain::UserType;
+use crate::error::ApiError;
+use crate::state::AppState;
+use crate::store::user_list::{self, ORDERINGS, UserFilter};
+use crate::store::{StoreError, events, user_changes, user_views, users};
+use actix_web::http::Method;
+use actix_web::web::{self, Json};
+use actix_web::{HttpRequest, HttpResponse};
+use serde::Serialize;
+use serde_json::Value;
+use utoipa::ToSchema;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(endpoint(
+        "/api/v3/core/users",
+        [
+            (Method::GET, web::to(list)),
+            (Method::POST, web::to(create)),
+        ],
+    ))
+    .service(endpoint(
+        "/api/v3/core/users/paths",
+        [(Method::GET, web::to(paths))],
+    ))
+    .service(endpoint(
+        "/api/v3/core/users/{pk}",
+        [
+            (Method::GET, web::to(retrieve)),
+            (Method::PUT, web::to(update)),
+            (Method::PATCH, web::to(partial_update)),
+            (Method::DELETE, web::to(destroy)),
+        ],
+    ))
+    .service(endpoint(
+        "/api/v3/core/users/{pk}/set_password",
+        [(Method::POST, web::to(set_password))],
+    ));
+}
+
+/// One page of users.
+#[derive(Serialize, ToSchema)]
+pub struct PaginatedUserList {
+    pagination: Pagination,
+    results: Vec<User>,
+    #[schema(value_type = Object)]
+    autocomplete: Value,
+}
+
+/// `{"paths": [...]}`.
+#[derive(Serialize, ToSchema)]
+pub struct UserPaths {
+    paths: Vec<String>,
+}
+
+/// Body of `set_password`.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct UserPasswordSetRequest {
+    password: String,
+}
+
+fn filter_from(q: &mut Query) -> UserFilter {
+    let mut f = UserFilter {
+        username: q.text("username"),
+        email: q.text("email"),
+        name: q.text("name"),
+        path: q.text("path"),
+        path_startswith: q.text("path_startswith"),
+        uuid: q.text("uuid"),
+        groups_by_name: q.all("groups_by_name"),
+        search: q.text("search"),
+        ..UserFilter::default()
+    };
+    f.is_active = q.boolean("is_active");
+    f.is_superuser = q.boolean("is_superuser");
+    f.last_login_isnull = q.boolean("last_login__isnull");
+    f.date_joined_gt = q.time("date_joined__gt");
+    f.date_joined_lt = q.time("date_joined__lt");
+    f.last_login_gt = q.time("last_login__gt");
+    f.last_login_lt = q.time("last_login__lt");
+    f.groups_by_pk = q.uuids("groups_by_pk");
+    for t in q.all("type") {
+        match UserType::parse(&t) {
+            Ok(t) => f.types.push(t.as_str().to_owned()),
+            Err(_) => q.errors.add(
+                "type",
+                format!("Select a valid choice. {t} is not one of the available choices."),
+            ),
+        }
+    }
+    if let Some(raw) = q.get("attributes").map(str::to_owned) {
+        match serde_json::from_str::<Value>(&raw) {
+            Ok(Value::Object(map)) => f.attributes = map.into_iter().collect(),
+            _ => q.errors.add("attributes", "filter: failed to parse JSON"),
+        }
+    }
+    f.ordering = q.ordering(ORDERINGS, "username");
+    f
+}
+
+#[utoipa::path(get, path = "/api/v3/core/users/", tag = "core",
+    params(
+        ("username" = Option<String>, Query), ("email" = Option<String>, Query), ("name" = Option<String>, Query),
+        ("is_active" = Option<bool>, Query), ("is_superuser" = Option<bool>, Query),
+        ("path" = Option<String>, Query), ("path_startswith" = Option<String>, Query),
+        ("type" = Option<Vec<String>>, Query, description = "repeatable: internal, external, service_account, internal_service_account"),
+        ("uuid" = Option<String>, Query), ("groups_by_name" = Option<Vec<String>>, Query), ("groups_by_pk" = Option<Vec<String>>, Query),
+        ("attributes" = Option<String>, Query, description = "JSON object; each key matched by equality"),
+        ("last_login__isnull" = Option<bool>, Query),
+        ("date_joined__gt" = Option<String>, Query), ("date_joined__lt" = Option<String>, Query),
+        ("last_login__gt" = Option<String>, Query), ("last_login__lt" = Option<String>, Query),
+        ("search" = Option<String>, Query, description = "case-insensitive substring of username, name, email or uuid"),
+        ("ordering" = Option<String>, Query, description = "username, name, date_joined, last_login, last_updated or pk; `-` for descending"),
+        ("include_groups" = Option<bool>, Query), ("include_roles" = Option<bool>, Query),
+        ("page" = Option<i64>, Query), ("page_size" = Option<i64>, Query),
+    ),
+    responses((status = 200, body = PaginatedUserList), (status = 400, body = ValidationError),
+              (status = 403, body = GenericError), (status = 404, body = GenericError)))]
+pub async fn list(
+    identity: Identity,
+    state: web::Data<AppState>,
+    query: web::Query<Vec<(String, String)>>,
+) -> Result<Json<Paginated<User>>, ApiError> {
+    identity.require("core.view_user")?;
+    let mut q = Query::new(query.into_inner());
+    let filter = filter_from(&mut q);
+    let include = Include {
+        groups: q.switch("include_groups"),
+        roles: q.switch("include_roles"),
+    };
+    q.finish()?;
+    let page = Page::from_query(&q)?;
+    let (count, views) = state
+        .db
+        .read(move |c| {
+            let (count, ids) = user_list::search(c, &filter, page.offset(), page.size)?;
+            Ok((count, user_views::load(c, &ids)?))
+        })
+        .await?;
+    let pagination = page.describe(count)?;
+    let results = views
+        .into_iter()
+        .map(|v| User::new(v, &state.install_id, include))
+        .collect();
+    Ok(Json(Paginated::new(pagination, results)))
+}
+
+#[utoipa::path(post, path = "/api/v3/core/users/", tag = "core", request_body = UserRequest,
+    responses((status = 201, body = User), (status = 400, body = ValidationError), (status = 403, body = GenericError)))]
+pub async fn create(
+    identity: Identity,
+    state: web::Data<AppState>,
+    body: Json<Value>,
+) -> Result<HttpResponse, ApiError> {
+    identity.require("core.add_user")?;
+    let (change, mut errors) = user_request::parse(body.into_inner(), Mode::Create)?;
+    let actor = identity.actor();
+    let view = state
+        .db
+        .write(move |c| {
+            let resolved = user_changes::check(c, None, &change, &mut errors)?;
+            std::mem::take(&mut errors)
+                .finish()
+                .map_err(StoreError::Invalid)?;
+            let id = user_changes::create(c, &change, &resolved)?;
+            let view = user_views::load_one(c, id)?;
+            events::record(
+                c,
+                &actor,
+                "model_created",
+                events::model_context("user", id, &view.user.username),
+            )?;
+            Ok(view)
+        })
+        .await?;
+    Ok(HttpResponse::Created().json(User::new(view, &state.install_id, Include::ALL)))
+}
+
+#[utoipa::path(get, path = "/api/v3/core/users/{pk}/", tag = "core", params(("pk" = i64, Path)),
+    responses((status = 200, body = User), (status = 403, body = GenericError), (status = 404, body = GenericError)))]
+pub async fn retrieve(
+    identity: Identity,
+    state: web::Data<AppState>,
+    pk: web::Path<i64>,
+) -> Result<Json<User>, ApiError> {
+    identity.require("core.view_user")?;
+    let pk = pk.into_inner();
+    let view = state.db.read(move |c| user_views::load_one(c, pk)).await?;
+    Ok(Json(User::new(view, &state.install_id, Include::ALL)))
+}
+
+async fn change(
+    identity: Identity,
+    state: web::Data<AppState>,
+    pk: i64,
+    body: Value,
+    mode: Mode,
+) -> Result<Json<User>, ApiError> {
+    identity.require("core.change_user")?;
+    let (change, mut errors) = user_request::parse(body, mode)?;
+    let actor = identity.actor();
+    let view = state
+        .db
+        .write(move |c| {
+            users::get(c, pk)?;
+            let resolved = user_changes::check(c, Some(pk), &change, &mut errors)?;
+            std::mem::take(&mut errors)
+                .finish()
+                .map_err(StoreError::Invalid)?;
+            user_changes::update(c, pk, &change, &resolved)?;
+            let view = user_views::load_one(c, pk)?;
+            events::record(
+                c,
+                &actor,
+                "model_updated",
+                events::model_context("user", pk, &view.user.username),
+            )?;
+            Ok(view)
+        })
+        .await?;
+    Ok(Json(User::new(view, &state.install_id, Include::ALL)))
+}
+
+#[utoipa::path(put, path = "/api/v3/core/users/{pk}/", tag = "core", params(("pk" = i64, Path)), request_body = UserRequest,
+    responses((status = 200, body = User), (status = 400, body = ValidationError), (status = 403, body = GenericError), (status = 404, body = GenericError)))]
+pub async fn update(
+    identity: Identity,
+    state: web::Data<AppState>,
+    pk: web::Path<i64>,
+    body: Json<Value>,
+) -> Result<Json<User>, ApiError> {
+    change(
+        identity,
+        state,
+        pk.into_inner(),
+        body.into_inner(),
+        Mode::Replace,
+    )
+    .await
+}
+
+#[utoipa::path(patch, path = "/api/v3/core/users/{pk}/", tag = "core", params(("pk" = i64, Path)), request_body = UserRequest,
+    responses((status = 200, body = User), (status = 400, body = ValidationError), (status = 403, body = GenericError), (status = 404, body = GenericError)))]
+pub async fn partial_update(
+    identity: Identity,
+    state: web::Data<AppState>,
+    pk: web::Path<i64>,
+    body: Json<Value>,
+) -> Result<Json<User>, ApiError> {
+    change(
+        identity,
+        state,
+        pk.into_inner(),
+        body.into_inner(),
+        Mode::Patch,
+    )
+    .await
+}
+
+#[utoipa::path(delete, path = "/api/v3/core/users/{pk}/", tag = "core", params(("pk" = i64, Path)),
+    responses((status = 204), (status = 403, body = GenericError), (status = 404, body = GenericError)))]
+pub async fn destroy(
+    identity: Identity,
+    state: web::Data<AppState>,
+    pk: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    identity.refuse_while_impersonating()?;
+    identity.require("core.delete_user")?;
+    let pk = pk.into_inner();
+    let actor = identity.actor();
+    state
+        .db
+        .write(move |c| {
+            let user = user_changes::delete(c, pk)?;
+            events::record(
+                c,
+                &actor,
+                "model_deleted",
+                events::model_context("user", pk, &user.username),
+            )
+        })
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+#[utoipa::path(post, path = "/api/v3/core/users/{pk}/set_password/", tag = "core", params(("pk" = i64, Path)),
+    request_body = UserPasswordSetRequest,
+    responses((status = 204), (status = 400, body = ValidationError), (status = 403, body = GenericError), (status = 404, body = GenericError)))]
+pub async fn set_password(
+    req: HttpRequest,
+    identity: Identity,
+    state: web::Data<AppState>,
+    pk: web::Path<i64>,
+    body: Json<Value>,
+) -> Result<HttpResponse, ApiError> {
+    identity.refuse_while_impersonating()?;
+    let pk = pk.into_inner();
+    let own = identity.user.user.id == pk;
+    if !own {
+        identity.require("core.reset_user_password")?;
+    }
+    let mut b = Body::parse(body.into_inner())?;
+    let password = b.string("password", true, false);
+    b.finish()?;
+    let password =
+        password.ok_or_else(|| ApiError::Internal("password parsed without a value".into()))?;
+    state.db.read(move |c| users::get(c, pk)).await?;
+    let hash = state
+        .passwords
+        .hash(password)
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    let actor = identity.actor();
+    let user = state
+        .db
+        .write(move |c| {
+            users::set_password_hash(c, pk, &hash)?;
+            let user = users::get(c, pk)?;
+            events::record(
+                c,
+                &actor,
+                "password_set",
+                events::model_context("user", pk, &user.username),
+            )?;
+            Ok(user)
+        })
+        .await?;
+    if own && identity.via == Via::Session {
+        // The new epoch revokes every session of the user, except the one that asked.
+        session::log_in(&req, user.id, user.auth_epoch)?;
+    }
+    Ok(HttpResponse::NoContent().finish())
+}
+
+#[utoipa::path(get, path = "/api/v3/core/users/paths/", tag = "core", params(("search" = Option<String>, Query)),
+    responses((status = 200, body = UserPaths), (status = 403, body = GenericError)))]
+pub async fn paths(
+    identity: Identity,
+    state: web::Data<AppState>,
+    query: web::Query<Vec<(String, String)>>,
+) -> Result<Json<UserPaths>, ApiError> {
+    identity.require("core.view_user")?;
+    let search = Query::new(query.into_inner()).text("search");
+    let paths = state
+        .db
+        .read(move |c| user_changes::paths(c, search.as_deref()))
+        .await?;
+    Ok(Json(UserPaths { paths }))
+}
+
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    paths(
+        list,
+        create,
+        retrieve,
+        update,
+        partial_update,
+        destroy,
+        set_password,
+        paths
+    ),
+    components(schemas(
+        User,
+        UserRequest,
+        PaginatedUserList,
+        UserPaths,
+        UserPasswordSetRequest,
+        Pagination
+    ))
+)]
+pub struct Doc;

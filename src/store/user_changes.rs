@@ -1,0 +1,208 @@
+//! Creating, changing and deleting users, with the rules that need the database:
+//! unique usernames, existing groups and roles, and the service-account type rules.
+
+use super::{StoreError, users};
+use crate::domain::{Email, FieldErrors, Timestamp, UserPath, UserType, Username, now};
+use rusqlite::{Connection, OptionalExtension, params};
+use serde_json::Value;
+
+/// The fields a request sets; `None` leaves a field as it is (or at its default).
+#[derive(Debug, Clone, Default)]
+pub struct UserChange {
+    pub username: Option<Username>,
+    pub name: Option<String>,
+    pub is_active: Option<bool>,
+    pub last_login: Option<Option<Timestamp>>,
+    pub email: Option<Email>,
+    pub attributes: Option<Value>,
+    pub path: Option<UserPath>,
+    pub user_type: Option<UserType>,
+    /// Group uuids: the whole new set of memberships.
+    pub groups: Option<Vec<String>>,
+    /// Role uuids: the whole new set of directly assigned roles.
+    pub roles: Option<Vec<String>>,
+}
+
+const ISA_REFUSED: &str = "Setting a user to internal service account is not allowed.";
+const ISA_LOCKED: &str = "Can't change internal service account to other user type.";
+
+/// Resolves `uuids` of `table` (`groups` or `roles`) to ids, recording each one that
+/// does not exist under `field`.
+pub(crate) fn resolve(
+    c: &Connection,
+    table: &str,
+    field: &str,
+    uuids: &[String],
+    errors: &mut FieldErrors,
+) -> Result<Vec<i64>, StoreError> {
+    let mut stmt = c.prepare_cached(&format!("SELECT id FROM {table} WHERE uuid = ?1"))?;
+    let mut ids = Vec::with_capacity(uuids.len());
+    for u in uuids {
+        match stmt.query_row([u], |r| r.get::<_, i64>(0)).optional()? {
+            Some(id) if !ids.contains(&id) => ids.push(id),
+            Some(_) => {}
+            None => errors.add(
+                field,
+                format!("Invalid pk \"{u}\" - object does not exist."),
+            ),
+        }
+    }
+    Ok(ids)
+}
+
+/// Group and role ids of a change, once checked.
+pub struct Resolved {
+    groups: Option<Vec<i64>>,
+    roles: Option<Vec<i64>>,
+}
+
+/// Adds to `errors` what only the database can tell about `change` to user `id`
+/// (`None` when creating); returns the resolved group and role ids.
+pub fn check(
+    c: &Connection,
+    id: Option<i64>,
+    change: &UserChange,
+    errors: &mut FieldErrors,
+) -> Result<Resolved, StoreError> {
+    if let Some(username) = &change.username {
+        let taken: Option<i64> = c
+            .prepare_cached("SELECT id FROM users WHERE username = ?1")?
+            .query_row([username.as_str()], |r| r.get(0))
+            .optional()?;
+        if taken.is_some() && taken != id {
+            errors.add("username", "This field must be unique.");
+        }
+    }
+    let current_type = match id {
+        Some(id) => Some(users::get(c, id)?.user_type),
+        None => None,
+    };
+    if let Some(t) = change.user_type {
+        let was_isa = current_type.as_deref() == Some(UserType::InternalServiceAccount.as_str());
+        let to_isa = t == UserType::InternalServiceAccount;
+        if was_isa && !to_isa {
+            errors.add("type", ISA_LOCKED);
+        } else if to_isa && !was_isa {
+            errors.add("type", ISA_REFUSED);
+        }
+    }
+    let groups = match &change.groups {
+        Some(u) => Some(resolve(c, "groups", "groups", u, errors)?),
+        None => None,
+    };
+    let roles = match &change.roles {
+        Some(u) => Some(resolve(c, "roles", "roles", u, errors)?),
+        None => None,
+    };
+    Ok(Resolved { groups, roles })
+}
+
+fn replace_links(c: &Connection, id: i64, r: &Resolved) -> Result<(), StoreError> {
+    if let Some(groups) = &r.groups {
+        c.prepare_cached("DELETE FROM user_groups WHERE user_id = ?1")?
+            .execute([id])?;
+        let mut add =
+            c.prepare_cached("INSERT INTO user_groups (user_id, group_id) VALUES (?1, ?2)")?;
+        for g in groups {
+            add.execute([id, *g])?;
+        }
+    }
+    if let Some(roles) = &r.roles {
+        c.prepare_cached("DELETE FROM user_roles WHERE user_id = ?1")?
+            .execute([id])?;
+        let mut add =
+            c.prepare_cached("INSERT INTO user_roles (user_id, role_id) VALUES (?1, ?2)")?;
+        for role in roles {
+            add.execute([id, *role])?;
+        }
+    }
+    Ok(())
+}
+
+/// Creates a user from a checked `change` (username required); returns its id.
+pub fn create(c: &Connection, change: &UserChange, resolved: &Resolved) -> Result<i64, StoreError> {
+    let username = change.username.clone().ok_or_else(|| {
+        StoreError::Invalid(FieldErrors::single("username", "This field is required."))
+    })?;
+    let mut new = users::NewUser::named(username);
+    new.name = change.name.clone().unwrap_or_default();
+    new.is_active = change.is_active.unwrap_or(true);
+    new.last_login = change.last_login.clone().flatten();
+    new.email = change.email.clone().unwrap_or_default();
+    new.attributes = change
+        .attributes
+        .clone()
+        .unwrap_or_else(|| Value::Object(Default::default()));
+    new.path = change.path.clone().unwrap_or_default();
+    new.user_type = change.user_type.unwrap_or_default();
+    let id = users::insert(c, &new)?;
+    replace_links(c, id, resolved)?;
+    Ok(id)
+}
+
+/// Applies a checked `change` to user `id`. Deactivating bumps `auth_epoch`, so the
+/// user's sessions end at once.
+pub fn update(
+    c: &Connection,
+    id: i64,
+    change: &UserChange,
+    resolved: &Resolved,
+) -> Result<(), StoreError> {
+    let n = c
+        .prepare_cached(
+            "UPDATE users SET
+                 username = COALESCE(?2, username),
+                 name = COALESCE(?3, name),
+                 auth_epoch = auth_epoch + (CASE WHEN ?4 = 0 AND is_active = 1 THEN 1 ELSE 0 END),
+                 is_active = COALESCE(?4, is_active),
+                 last_login = CASE WHEN ?5 THEN ?6 ELSE last_login END,
+                 email = COALESCE(?7, email),
+                 attributes = COALESCE(?8, attributes),
+                 path = COALESCE(?9, path),
+                 type = COALESCE(?10, type),
+                 last_updated = ?11
+             WHERE id = ?1",
+        )?
+        .execute(params![
+            id,
+            change.username.as_ref().map(Username::as_str),
+            change.name,
+            change.is_active,
+            change.last_login.is_some(),
+            change.last_login.clone().flatten(),
+            change.email.as_ref().map(Email::as_str),
+            change.attributes.as_ref().map(Value::to_string),
+            change.path.as_ref().map(UserPath::as_str),
+            change.user_type.map(UserType::as_str),
+            now(),
+        ])?;
+    if n == 0 {
+        return Err(StoreError::NotFound("User"));
+    }
+    replace_links(c, id, resolved)
+}
+
+/// Deletes user `id`; their sessions end because the row is gone.
+pub fn delete(c: &Connection, id: i64) -> Result<users::User, StoreError> {
+    let user = users::get(c, id)?;
+    c.prepare_cached("DELETE FROM users WHERE id = ?1")?
+        .execute([id])?;
+    Ok(user)
+}
+
+/// Distinct user paths containing `search` (all when `None`), sorted.
+pub fn paths(c: &Connection, search: Option<&str>) -> Result<Vec<String>, StoreError> {
+    let pattern = format!(
+        "%{}%",
+        search
+            .unwrap_or("")
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_")
+    );
+    let mut stmt = c.prepare_cached(
+        "SELECT DISTINCT path FROM users WHERE path LIKE ?1 ESCAPE '\\' ORDER BY path",
+    )?;
+    let rows = stmt.query_map([pattern], |r| r.get(0))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}

@@ -1,0 +1,179 @@
+//! Users with their groups, roles and superuser status, loaded for a whole page in a
+//! fixed number of queries (not one per user).
+
+use super::StoreError;
+use super::users::{COLUMNS, User, from_row};
+use rusqlite::Connection;
+use serde_json::Value;
+use std::collections::{HashMap, HashSet};
+
+/// A group as a user's `groups_obj` shows it.
+#[derive(Debug, Clone)]
+pub struct GroupRef {
+    pub id: i64,
+    pub uuid: String,
+    pub name: String,
+    pub is_superuser: bool,
+    pub attributes: Value,
+    /// `(uuid, name)` of the first parent, for clients that know only one.
+    pub parent: Option<(String, String)>,
+}
+
+/// A role with its permissions.
+#[derive(Debug, Clone)]
+pub struct RoleRef {
+    pub id: i64,
+    pub uuid: String,
+    pub name: String,
+    pub permissions: Vec<String>,
+}
+
+/// A user with everything the `User` object shows.
+#[derive(Debug, Clone)]
+pub struct UserView {
+    pub user: User,
+    pub is_superuser: bool,
+    pub groups: Vec<GroupRef>,
+    pub roles: Vec<RoleRef>,
+}
+
+pub(crate) fn parse_attributes(text: &str) -> Value {
+    serde_json::from_str(text).unwrap_or_else(|_| Value::Object(Default::default()))
+}
+
+/// `ids` as the JSON array `json_each(?)` reads.
+pub(crate) fn id_list(ids: &[i64]) -> String {
+    serde_json::to_string(ids).unwrap_or_else(|_| "[]".into())
+}
+
+/// The first parent of a group, as `(uuid, name)` columns; `g` is the group's alias.
+pub(crate) const FIRST_PARENT: &str =
+    "(SELECT p.uuid FROM group_parents gp JOIN groups p ON p.id = gp.parent_id
+          WHERE gp.group_id = g.id ORDER BY gp.position, p.name LIMIT 1),
+     (SELECT p.name FROM group_parents gp JOIN groups p ON p.id = gp.parent_id
+          WHERE gp.group_id = g.id ORDER BY gp.position, p.name LIMIT 1)";
+
+pub(crate) fn group_ref(r: &rusqlite::Row, at: usize) -> rusqlite::Result<GroupRef> {
+    let attributes: String = r.get(at + 4)?;
+    let parent_uuid: Option<String> = r.get(at + 5)?;
+    let parent_name: Option<String> = r.get(at + 6)?;
+    Ok(GroupRef {
+        id: r.get(at)?,
+        uuid: r.get(at + 1)?,
+        name: r.get(at + 2)?,
+        is_superuser: r.get(at + 3)?,
+        attributes: parse_attributes(&attributes),
+        parent: parent_uuid.zip(parent_name),
+    })
+}
+
+/// The permissions of each role in `role_ids`, sorted.
+pub fn role_permissions(
+    c: &Connection,
+    role_ids: &[i64],
+) -> Result<HashMap<i64, Vec<String>>, StoreError> {
+    let mut out: HashMap<i64, Vec<String>> = HashMap::new();
+    let mut stmt = c.prepare_cached(
+        "SELECT role_id, codename FROM role_permissions
+         WHERE role_id IN (SELECT value FROM json_each(?1)) ORDER BY codename",
+    )?;
+    let rows = stmt.query_map([id_list(role_ids)], |r| {
+        Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
+    })?;
+    for row in rows {
+        let (id, codename) = row?;
+        out.entry(id).or_default().push(codename);
+    }
+    Ok(out)
+}
+
+/// Loads the users with `ids`, in that order (missing ids are skipped).
+pub fn load(c: &Connection, ids: &[i64]) -> Result<Vec<UserView>, StoreError> {
+    let list = id_list(ids);
+    let mut users: HashMap<i64, User> = HashMap::new();
+    {
+        let mut stmt = c.prepare_cached(&format!(
+            "SELECT {COLUMNS} FROM users WHERE id IN (SELECT value FROM json_each(?1))"
+        ))?;
+        for u in stmt.query_map([&list], from_row)? {
+            let u = u?;
+            users.insert(u.id, u);
+        }
+    }
+
+    let mut groups: HashMap<i64, Vec<GroupRef>> = HashMap::new();
+    {
+        let mut stmt = c.prepare_cached(&format!(
+            "SELECT ug.user_id, g.id, g.uuid, g.name, g.is_superuser, g.attributes, {FIRST_PARENT}
+             FROM user_groups ug JOIN groups g ON g.id = ug.group_id
+             WHERE ug.user_id IN (SELECT value FROM json_each(?1)) ORDER BY g.name"
+        ))?;
+        let rows = stmt.query_map([&list], |r| Ok((r.get::<_, i64>(0)?, group_ref(r, 1)?)))?;
+        for row in rows {
+            let (user, g) = row?;
+            groups.entry(user).or_default().push(g);
+        }
+    }
+
+    let superusers: HashSet<i64> = {
+        let mut stmt = c.prepare_cached(
+            "WITH RECURSIVE anc(user_id, group_id) AS (
+                 SELECT user_id, group_id FROM user_groups WHERE user_id IN (SELECT value FROM json_each(?1))
+                 UNION
+                 SELECT anc.user_id, gp.parent_id FROM group_parents gp JOIN anc ON gp.group_id = anc.group_id
+             )
+             SELECT DISTINCT anc.user_id FROM anc JOIN groups g ON g.id = anc.group_id WHERE g.is_superuser = 1",
+        )?;
+        stmt.query_map([&list], |r| r.get(0))?
+            .collect::<Result<_, _>>()?
+    };
+
+    let mut roles: HashMap<i64, Vec<RoleRef>> = HashMap::new();
+    let mut role_ids = Vec::new();
+    {
+        let mut stmt = c.prepare_cached(
+            "SELECT ur.user_id, r.id, r.uuid, r.name FROM user_roles ur JOIN roles r ON r.id = ur.role_id
+             WHERE ur.user_id IN (SELECT value FROM json_each(?1)) ORDER BY r.name",
+        )?;
+        let rows = stmt.query_map([&list], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                RoleRef {
+                    id: r.get(1)?,
+                    uuid: r.get(2)?,
+                    name: r.get(3)?,
+                    permissions: Vec::new(),
+                },
+            ))
+        })?;
+        for row in rows {
+            let (user, role) = row?;
+            role_ids.push(role.id);
+            roles.entry(user).or_default().push(role);
+        }
+    }
+    if !role_ids.is_empty() {
+        let perms = role_permissions(c, &role_ids)?;
+        for role in roles.values_mut().flatten() {
+            role.permissions = perms.get(&role.id).cloned().unwrap_or_default();
+        }
+    }
+
+    Ok(ids
+        .iter()
+        .filter_map(|id| {
+            let user = users.remove(id)?;
+            Some(UserView {
+                is_superuser: superusers.contains(id),
+                groups: groups.remove(id).unwrap_or_default(),
+                roles: roles.remove(id).unwrap_or_default(),
+                user,
+            })
+        })
+        .collect())
+}
+
+/// One user's view, or `NotFound("User")`.
+pub fn load_one(c: &Connection, id: i64) -> Result<UserView, StoreError> {
+    load(c, &[id])?.pop().ok_or(StoreError::NotFound("User"))
+}
