@@ -3,11 +3,15 @@
 
 pub mod auth;
 pub mod body;
+pub mod events;
+pub mod groups;
 pub mod health;
 pub mod me;
 pub mod openapi;
 pub mod pagination;
 pub mod query;
+pub mod roles;
+pub mod tokens;
 pub mod user_request;
 pub mod users;
 pub mod views;
@@ -24,6 +28,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .configure(me::configure)
         // After `me`: `/core/users/{pk}` would otherwise claim `/core/users/me`.
         .configure(users::configure)
+        .configure(groups::configure)
+        .configure(roles::configure)
+        .configure(tokens::configure)
+        .configure(events::configure)
         .configure(openapi::configure)
         .configure(health::configure);
 }

@@ -40,6 +40,10 @@ pub fn document() -> utoipa::openapi::OpenApi {
         super::auth::Doc::openapi(),
         super::me::Doc::openapi(),
         super::users::Doc::openapi(),
+        super::groups::Doc::openapi(),
+        super::roles::Doc::openapi(),
+        super::tokens::Doc::openapi(),
+        super::events::Doc::openapi(),
         super::health::Doc::openapi(),
     ] {
         doc.merge(part);

@@ -239,3 +239,61 @@ pub fn set_cookie<'a>(res: &'a Response, name: &str) -> Option<&'a str> {
         .filter_map(|v| v.to_str().ok())
         .find(|v| v.starts_with(&format!("{name}=")))
 }
+
+impl TestApp {
+    /// Creates `username` holding `perms` through a role of its own, logs it in, and
+    /// returns the client and the user's pk.
+    pub async fn user_with_perms(&self, username: &str, perms: &[&str]) -> (Client, i64) {
+        let password = format!("pw-{username}-123456");
+        let pk = self.create_user(username, &password);
+        let role = uuid::Uuid::new_v4();
+        let mut sql = format!(
+            "INSERT INTO roles (uuid, name) VALUES ('{role}', 'role-of-{username}');
+             INSERT INTO user_roles SELECT {pk}, id FROM roles WHERE uuid = '{role}';"
+        );
+        for p in perms {
+            sql.push_str(&format!(
+                "INSERT INTO role_permissions SELECT id, '{p}' FROM roles WHERE uuid = '{role}';"
+            ));
+        }
+        self.sql(&sql);
+        (self.login(username, &password).await, pk)
+    }
+}
+
+/// Asserts `res` is a 403 "You do not have permission to perform this action."
+pub async fn assert_denied(res: Response) {
+    let (status, body) = parts(res).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(body, json!({"detail": "You do not have permission to perform this action."}));
+}
+
+/// Asserts every date-time field named in `fields` (when not null) parses as RFC 3339.
+pub fn assert_datetimes(obj: &Value, fields: &[&str]) {
+    for f in fields {
+        let v = &obj[*f];
+        if v.is_null() {
+            continue;
+        }
+        let s = v.as_str().unwrap_or_else(|| panic!("{f} is not a string: {obj}"));
+        chrono::DateTime::parse_from_rfc3339(s).unwrap_or_else(|e| panic!("{f}={s}: {e}"));
+    }
+}
+
+/// Asserts `obj` has each `(field, type)`: "string", "int", "bool", "array", "object",
+/// "string|null", "array|null", "int|null".
+pub fn assert_fields(obj: &Value, fields: &[(&str, &str)]) {
+    for (name, kind) in fields {
+        let v = obj.get(*name).unwrap_or_else(|| panic!("missing field {name} in {obj}"));
+        let ok = kind.split('|').any(|k| match k {
+            "string" => v.is_string(),
+            "int" => v.is_i64(),
+            "bool" => v.is_boolean(),
+            "array" => v.is_array(),
+            "object" => v.is_object(),
+            "null" => v.is_null(),
+            other => panic!("unknown kind {other}"),
+        });
+        assert!(ok, "field {name} should be {kind}, got {v}");
+    }
+}

@@ -6,6 +6,11 @@ mod helpers;
 
 mod cli;
 mod errors;
+mod events;
+mod groups;
 mod identity;
 mod login;
 mod me;
+mod roles;
+mod tokens;
+mod users;
