@@ -14,3 +14,4 @@ mod me;
 mod roles;
 mod tokens;
 mod users;
+mod users_list;
