@@ -6,7 +6,7 @@ use crate::auth::throttle::LoginThrottle;
 use crate::config::Config;
 use crate::db::Db;
 use crate::state::AppState;
-use crate::store::{StoreError, events, meta};
+use crate::store::{StoreError, events, impersonations, meta};
 use crate::{api, auth, bootstrap, http};
 use actix_session::SessionMiddleware;
 use actix_session::config::{CookieContentSecurity, PersistentSession};
@@ -49,7 +49,7 @@ impl Application {
         bootstrap::run(&db, &config, &passwords)?;
         let listener = TcpListener::bind(&config.server.listen)?;
         let port = listener.local_addr()?.port();
-        spawn_retention(db.clone(), config.events.retention_days);
+        spawn_maintenance(db.clone(), config.events.retention_days);
         let s = &config.security;
         let throttle = LoginThrottle::new(
             s.login_max_failures,
@@ -119,12 +119,20 @@ fn session_middleware(config: &Config, key: Key) -> SessionMiddleware<CookieSess
         .build()
 }
 
-/// Deletes events older than `retention_days`, now and then every hour.
-fn spawn_retention(db: Db, retention_days: u32) {
+/// Every minute, ends impersonations past their `max_duration` (so the record and
+/// its event do not wait for the impersonator's next request); every hour, deletes
+/// events older than `retention_days`.
+fn spawn_maintenance(db: Db, retention_days: u32) {
     actix_web::rt::spawn(async move {
-        let mut tick = actix_web::rt::time::interval(Duration::from_secs(3600));
-        loop {
+        let mut tick = actix_web::rt::time::interval(Duration::from_secs(60));
+        for minute in 0u64.. {
             tick.tick().await;
+            if let Err(e) = db.write(|c| impersonations::expire_due(c)).await {
+                log::error!("ending expired impersonations failed: {e}");
+            }
+            if minute % 60 != 0 {
+                continue;
+            }
             let cutoff = crate::domain::time::format(
                 chrono::Utc::now() - chrono::Duration::days(i64::from(retention_days)),
             );

@@ -20,7 +20,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 /// A group or role as `UserSelf` lists it.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct NamePk {
     pub name: String,
     /// The object's uuid, as a string.
@@ -28,7 +28,7 @@ pub struct NamePk {
 }
 
 /// What a user may see of themselves.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct UserSelf {
     pub pk: i64,
     pub username: String,
@@ -71,14 +71,15 @@ fn user_self(
     is_current: bool,
 ) -> Result<UserSelf, StoreError> {
     let u = &p.user;
+    let (groups, roles) = users::group_and_role_names(c, u.id)?;
     Ok(UserSelf {
         pk: u.id,
         username: u.username.clone(),
         name: u.name.clone(),
         is_active: u.is_active,
         is_superuser: p.grants.is_superuser,
-        groups: name_pks(users::group_names(c, u.id)?),
-        roles: name_pks(users::role_names(c, u.id)?),
+        groups: name_pks(groups),
+        roles: name_pks(roles),
         email: u.email.clone(),
         avatar: avatar(&u.name, &u.username),
         uid: user_uid(install_id, u.id),
@@ -100,11 +101,12 @@ pub fn session_user(
         .as_ref()
         .map(|o| user_self(c, o, install_id, false))
         .transpose()?;
+    let user = user_self(c, &identity.user, install_id, true)?;
     Ok(SessionUser {
-        user: user_self(c, &identity.user, install_id, true)?,
-        original,
         // standin keeps one account per browser session; 2026 clients map over this.
-        users: vec![user_self(c, &identity.user, install_id, true)?],
+        users: vec![user.clone()],
+        user,
+        original,
     })
 }
 

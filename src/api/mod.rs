@@ -6,6 +6,7 @@ pub mod body;
 pub mod events;
 pub mod groups;
 pub mod health;
+pub mod impersonation;
 pub mod me;
 pub mod openapi;
 pub mod pagination;
@@ -26,7 +27,8 @@ use std::sync::Mutex;
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.configure(auth::configure)
         .configure(me::configure)
-        // After `me`: `/core/users/{pk}` would otherwise claim `/core/users/me`.
+        .configure(impersonation::configure)
+        // After `me` and `impersonate_end`: `/core/users/{pk}` would otherwise claim them.
         .configure(users::configure)
         .configure(groups::configure)
         .configure(roles::configure)

@@ -40,6 +40,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
         super::auth::Doc::openapi(),
         super::me::Doc::openapi(),
         super::users::Doc::openapi(),
+        super::impersonation::Doc::openapi(),
         super::groups::Doc::openapi(),
         super::roles::Doc::openapi(),
         super::tokens::Doc::openapi(),

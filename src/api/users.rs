@@ -12,7 +12,7 @@ use crate::domain::UserType;
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::store::user_list::{self, ORDERINGS, UserFilter};
-use crate::store::{StoreError, events, user_changes, user_views, users};
+use crate::store::{StoreError, events, impersonations, user_changes, user_views, users};
 use actix_web::http::Method;
 use actix_web::web::{self, Json};
 use actix_web::{HttpRequest, HttpResponse};
@@ -281,6 +281,8 @@ pub async fn destroy(
     state
         .db
         .write(move |c| {
+            // End impersonations by or of the user first, so their endings are recorded.
+            impersonations::end_all_involving(c, pk, actor.client_ip.clone())?;
             let user = user_changes::delete(c, pk)?;
             events::record(
                 c,

@@ -136,3 +136,83 @@ pub fn finish(
     super::events::record(c, &actor, "impersonation_ended", context)?;
     Ok(true)
 }
+
+/// Ends every impersonation past its expiry, recording `impersonation_ended`
+/// (`expired`) for each; returns how many ended.
+pub fn expire_due(c: &Connection) -> Result<usize, StoreError> {
+    let due: Vec<String> = {
+        let mut stmt = c.prepare_cached(
+            "SELECT uuid FROM impersonations WHERE ended IS NULL AND expires <= ?1",
+        )?;
+        stmt.query_map([now()], |r| r.get(0))?
+            .collect::<Result<_, _>>()?
+    };
+    let mut n = 0;
+    for uuid in due {
+        if finish(c, &uuid, EndReason::Expired, None, serde_json::json!({}))? {
+            n += 1;
+        }
+    }
+    Ok(n)
+}
+
+/// Ends every running impersonation by or of `user_id` (`user_changed`), before the
+/// user is deleted: the rows go with the user, the events stay.
+pub fn end_all_involving(
+    c: &Connection,
+    user_id: i64,
+    client_ip: Option<String>,
+) -> Result<(), StoreError> {
+    let running: Vec<String> = {
+        let mut stmt = c.prepare_cached(
+            "SELECT uuid FROM impersonations WHERE ended IS NULL AND (original_user_id = ?1 OR target_user_id = ?1)",
+        )?;
+        stmt.query_map([user_id], |r| r.get(0))?
+            .collect::<Result<_, _>>()?
+    };
+    for uuid in running {
+        finish(
+            c,
+            &uuid,
+            EndReason::UserChanged,
+            client_ip.clone(),
+            serde_json::json!({}),
+        )?;
+    }
+    Ok(())
+}
+
+/// Filters of the impersonations list.
+#[derive(Debug, Clone, Default)]
+pub struct ImpersonationFilter {
+    /// Running (not ended, not expired) or not.
+    pub active: Option<bool>,
+    pub original: Option<i64>,
+    pub target: Option<i64>,
+}
+
+/// How many impersonations match `f`, and the page `offset..offset+limit`, newest first.
+pub fn list(
+    c: &Connection,
+    f: &ImpersonationFilter,
+    offset: i64,
+    limit: i64,
+) -> Result<(i64, Vec<Impersonation>), StoreError> {
+    const WHERE: &str = "WHERE (?1 IS NULL OR (?1 = (ended IS NULL AND expires > ?4)))
+          AND (?2 IS NULL OR original_user_id = ?2)
+          AND (?3 IS NULL OR target_user_id = ?3)";
+    let t = now();
+    let count: i64 = c
+        .prepare_cached(&format!("SELECT COUNT(*) FROM impersonations {WHERE}"))?
+        .query_row(params![f.active, f.original, f.target, t], |r| r.get(0))?;
+    let mut stmt = c.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM impersonations {WHERE} ORDER BY started DESC, id DESC LIMIT ?5 OFFSET ?6"
+    ))?;
+    let rows = stmt
+        .query_map(
+            params![f.active, f.original, f.target, t, limit, offset],
+            from_row,
+        )?
+        .collect::<Result<_, _>>()?;
+    Ok((count, rows))
+}

@@ -27,39 +27,33 @@ pub(crate) const ANCESTORS_OF_USER: &str = "WITH RECURSIVE anc(id) AS (
         SELECT gp.parent_id FROM group_parents gp JOIN anc ON gp.group_id = anc.id
     )";
 
-/// Computes the [`Grants`] of user `user_id`.
+/// Computes the [`Grants`] of user `user_id` in one query (it runs on every request).
 pub fn for_user(c: &Connection, user_id: i64) -> Result<Grants, StoreError> {
-    let superuser_sql = format!(
-        "{ANCESTORS_OF_USER} SELECT EXISTS (
-            SELECT 1 FROM groups g JOIN anc ON g.id = anc.id WHERE g.is_superuser = 1)"
+    let sql = format!(
+        "{ANCESTORS_OF_USER}
+         SELECT EXISTS (SELECT 1 FROM groups g JOIN anc ON g.id = anc.id WHERE g.is_superuser = 1),
+                (SELECT group_concat(codename, ' ') FROM (
+                     SELECT DISTINCT rp.codename FROM role_permissions rp
+                     WHERE rp.role_id IN (
+                         SELECT role_id FROM user_roles WHERE user_id = ?1
+                         UNION
+                         SELECT gr.role_id FROM group_roles gr JOIN anc ON gr.group_id = anc.id)))"
     );
-    let is_superuser: bool = c
-        .prepare_cached(&superuser_sql)?
-        .query_row([user_id], |r| r.get(0))?;
-    if is_superuser {
-        return Ok(Grants {
-            is_superuser,
-            permissions: PERMISSIONS.iter().map(|p| (*p).to_owned()).collect(),
-        });
-    }
-    let perms_sql = format!(
-        "{ANCESTORS_OF_USER} SELECT DISTINCT rp.codename FROM role_permissions rp
-         WHERE rp.role_id IN (
-             SELECT role_id FROM user_roles WHERE user_id = ?1
-             UNION
-             SELECT gr.role_id FROM group_roles gr JOIN anc ON gr.group_id = anc.id)"
-    );
-    let mut stmt = c.prepare_cached(&perms_sql)?;
-    let permissions = stmt
-        .query_map([user_id], |r| r.get::<_, String>(0))?
-        .collect::<Result<BTreeSet<_>, _>>()?;
+    let (is_superuser, codenames): (bool, Option<String>) = c
+        .prepare_cached(&sql)?
+        .query_row([user_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    let permissions = if is_superuser {
+        PERMISSIONS.iter().map(|p| (*p).to_owned()).collect()
+    } else {
+        // Codenames hold no spaces, so a space-joined list splits back exactly.
+        codenames
+            .unwrap_or_default()
+            .split_whitespace()
+            .map(str::to_owned)
+            .collect()
+    };
     Ok(Grants {
         is_superuser,
         permissions,
     })
-}
-
-/// Whether user `user_id` is a superuser (cheaper than [`for_user`] when only that matters).
-pub fn is_superuser(c: &Connection, user_id: i64) -> Result<bool, StoreError> {
-    Ok(for_user(c, user_id)?.is_superuser)
 }

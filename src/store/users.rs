@@ -180,22 +180,28 @@ pub fn count(c: &Connection) -> Result<i64, StoreError> {
     Ok(c.query_row("SELECT COUNT(*) FROM users", [], |r| r.get(0))?)
 }
 
-/// `(uuid, name)` of the groups user `id` is directly in, by name.
-pub fn group_names(c: &Connection, id: i64) -> Result<Vec<(String, String)>, StoreError> {
+/// `(uuid, name)` of the groups user `id` is directly in, and of the roles assigned
+/// to them directly, each by name (one query: it serves every `me`).
+#[allow(clippy::type_complexity)]
+pub fn group_and_role_names(
+    c: &Connection,
+    id: i64,
+) -> Result<(Vec<(String, String)>, Vec<(String, String)>), StoreError> {
     let mut stmt = c.prepare_cached(
-        "SELECT g.uuid, g.name FROM user_groups ug JOIN groups g ON g.id = ug.group_id
-         WHERE ug.user_id = ?1 ORDER BY g.name",
+        "SELECT 'g', g.uuid, g.name FROM user_groups ug JOIN groups g ON g.id = ug.group_id WHERE ug.user_id = ?1
+         UNION ALL
+         SELECT 'r', r.uuid, r.name FROM user_roles ur JOIN roles r ON r.id = ur.role_id WHERE ur.user_id = ?1
+         ORDER BY 1, 3",
     )?;
-    let rows = stmt.query_map([id], |r| Ok((r.get(0)?, r.get(1)?)))?;
-    Ok(rows.collect::<Result<_, _>>()?)
-}
-
-/// `(uuid, name)` of the roles assigned to user `id` directly, by name.
-pub fn role_names(c: &Connection, id: i64) -> Result<Vec<(String, String)>, StoreError> {
-    let mut stmt = c.prepare_cached(
-        "SELECT r.uuid, r.name FROM user_roles ur JOIN roles r ON r.id = ur.role_id
-         WHERE ur.user_id = ?1 ORDER BY r.name",
-    )?;
-    let rows = stmt.query_map([id], |r| Ok((r.get(0)?, r.get(1)?)))?;
-    Ok(rows.collect::<Result<_, _>>()?)
+    let (mut groups, mut roles) = (Vec::new(), Vec::new());
+    let rows = stmt.query_map([id], |r| Ok((r.get::<_, String>(0)?, r.get(1)?, r.get(2)?)))?;
+    for row in rows {
+        let (kind, uuid, name) = row?;
+        if kind == "g" {
+            groups.push((uuid, name))
+        } else {
+            roles.push((uuid, name))
+        }
+    }
+    Ok((groups, roles))
 }

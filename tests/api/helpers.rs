@@ -265,7 +265,10 @@ impl TestApp {
 pub async fn assert_denied(res: Response) {
     let (status, body) = parts(res).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
-    assert_eq!(body, json!({"detail": "You do not have permission to perform this action."}));
+    assert_eq!(
+        body,
+        json!({"detail": "You do not have permission to perform this action."})
+    );
 }
 
 /// Asserts every date-time field named in `fields` (when not null) parses as RFC 3339.
@@ -275,7 +278,9 @@ pub fn assert_datetimes(obj: &Value, fields: &[&str]) {
         if v.is_null() {
             continue;
         }
-        let s = v.as_str().unwrap_or_else(|| panic!("{f} is not a string: {obj}"));
+        let s = v
+            .as_str()
+            .unwrap_or_else(|| panic!("{f} is not a string: {obj}"));
         chrono::DateTime::parse_from_rfc3339(s).unwrap_or_else(|e| panic!("{f}={s}: {e}"));
     }
 }
@@ -284,7 +289,9 @@ pub fn assert_datetimes(obj: &Value, fields: &[&str]) {
 /// "string|null", "array|null", "int|null".
 pub fn assert_fields(obj: &Value, fields: &[(&str, &str)]) {
     for (name, kind) in fields {
-        let v = obj.get(*name).unwrap_or_else(|| panic!("missing field {name} in {obj}"));
+        let v = obj
+            .get(*name)
+            .unwrap_or_else(|| panic!("missing field {name} in {obj}"));
         let ok = kind.split('|').any(|k| match k {
             "string" => v.is_string(),
             "int" => v.is_i64(),
@@ -295,5 +302,45 @@ pub fn assert_fields(obj: &Value, fields: &[(&str, &str)]) {
             other => panic!("unknown kind {other}"),
         });
         assert!(ok, "field {name} should be {kind}, got {v}");
+    }
+}
+
+impl TestApp {
+    /// Creates an API token for user `user_pk` and returns its key.
+    pub fn create_token(&self, user_pk: i64) -> String {
+        let db = standin::db::Db::open(&self.config.database.path, 1).unwrap();
+        let key = standin::store::tokens::generate_key();
+        let k = key.clone();
+        db.write_now(move |c| {
+            let t = standin::store::tokens::NewToken {
+                identifier: format!("test-{}", uuid::Uuid::new_v4().simple()),
+                user_id: user_pk,
+                description: String::new(),
+                expires: None,
+                expiring: false,
+            };
+            standin::store::tokens::insert(c, &t, &k)
+        })
+        .unwrap();
+        key
+    }
+}
+
+impl Client {
+    /// A request with `Authorization: Bearer <key>` and no cookies of this client's.
+    pub async fn bearer(
+        base: &str,
+        key: &str,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> Response {
+        let mut rb = reqwest::Client::new()
+            .request(method, format!("{base}{path}"))
+            .bearer_auth(key);
+        if let Some(b) = body {
+            rb = rb.json(&b);
+        }
+        rb.send().await.unwrap()
     }
 }

@@ -9,6 +9,8 @@ mod errors;
 mod events;
 mod groups;
 mod identity;
+mod impersonation;
+mod impersonation_endings;
 mod login;
 mod me;
 mod roles;

@@ -1,0 +1,288 @@
+//! Impersonation (CONTRACT §6): start, end, list and revoke.
+
+use super::endpoint;
+use super::openapi::{GenericError, ValidationError};
+use super::pagination::{Page, Paginated, Pagination};
+use super::query::Query;
+use super::views::PartialUser;
+use crate::auth::{Identity, Via, session};
+use crate::domain::{FieldErrors, time};
+use crate::error::ApiError;
+use crate::state::AppState;
+use crate::store::events::{self, UserRef};
+use crate::store::impersonations::{self, EndReason, Impersonation as Row, ImpersonationFilter};
+use crate::store::{StoreError, permissions, users};
+use actix_web::http::Method;
+use actix_web::web::{self, Json};
+use actix_web::{HttpRequest, HttpResponse};
+use serde::Serialize;
+use serde_json::{Value, json};
+use utoipa::ToSchema;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(endpoint(
+        "/api/v3/core/users/impersonate_end",
+        [
+            (Method::GET, web::to(impersonate_end)),
+            (Method::POST, web::to(impersonate_end)),
+        ],
+    ))
+    .service(endpoint(
+        "/api/v3/core/users/{pk}/impersonate",
+        [(Method::POST, web::to(impersonate))],
+    ))
+    .service(endpoint(
+        "/api/v3/core/impersonations",
+        [(Method::GET, web::to(list))],
+    ))
+    .service(endpoint(
+        "/api/v3/core/impersonations/{uuid}/end",
+        [(Method::POST, web::to(revoke))],
+    ));
+}
+
+const MAX_REASON: usize = 1000;
+
+/// Body of `impersonate`.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct ImpersonationRequest {
+    reason: String,
+}
+
+/// One impersonation, as listed.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Impersonation {
+    #[schema(format = Uuid)]
+    pub pk: String,
+    pub original: PartialUser,
+    pub target: PartialUser,
+    pub reason: String,
+    pub started: String,
+    pub expires: String,
+    pub ended: Option<String>,
+    /// `ended`, `logout`, `expired`, `revoked` or `user_changed`.
+    pub end_reason: Option<String>,
+    /// Not ended and not expired.
+    pub active: bool,
+}
+
+/// One page of impersonations.
+#[derive(Serialize, ToSchema)]
+pub struct PaginatedImpersonationList {
+    pagination: Pagination,
+    results: Vec<Impersonation>,
+    #[schema(value_type = Object)]
+    autocomplete: Value,
+}
+
+/// The reason from an optional JSON body; `Err` carries the body's own errors.
+fn reason_from(body: &[u8], required: bool) -> Result<String, ApiError> {
+    let value: Value = if body.iter().all(u8::is_ascii_whitespace) {
+        json!({})
+    } else {
+        serde_json::from_slice(body)
+            .map_err(|e| ApiError::BadRequest(format!("JSON parse error - {e}")))?
+    };
+    let reason = match value.get("reason") {
+        None | Some(Value::Null) => String::new(),
+        Some(Value::String(s)) => s.trim().to_owned(),
+        Some(_) => return Err(ApiError::field("reason", "Not a valid string.")),
+    };
+    if required && reason.is_empty() {
+        return Err(ApiError::field("reason", "This field is required."));
+    }
+    if reason.chars().count() > MAX_REASON || reason.contains('\0') {
+        return Err(ApiError::field(
+            "reason",
+            format!("Ensure this field has no more than {MAX_REASON} characters."),
+        ));
+    }
+    Ok(reason)
+}
+
+#[utoipa::path(post, path = "/api/v3/core/users/{pk}/impersonate/", tag = "core", params(("pk" = i64, Path)),
+    request_body = ImpersonationRequest,
+    responses((status = 204), (status = 400, body = ValidationError), (status = 401, description = "Disabled, or the target is the caller"),
+              (status = 403, body = GenericError), (status = 404, body = GenericError)))]
+pub async fn impersonate(
+    req: HttpRequest,
+    identity: Identity,
+    state: web::Data<AppState>,
+    pk: web::Path<i64>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let settings = &state.config.impersonation;
+    // CONTRACT §6: the checks, in this order. Rule 1 (authenticated) is the extractor's.
+    if identity.via == Via::Token {
+        return Err(ApiError::forbidden(
+            "Impersonation needs a browser session.",
+        ));
+    }
+    if identity.is_impersonating() {
+        // Rule 3: refuse nesting instead of losing the original identity.
+        return Err(ApiError::forbidden(
+            "Already impersonating; end the current impersonation first.",
+        ));
+    }
+    identity.require("core.impersonate")?;
+    if !settings.enabled {
+        return Err(ApiError::Unauthorized);
+    }
+    let pk = pk.into_inner();
+    let target_is_superuser = state
+        .db
+        .read(move |c| {
+            users::get(c, pk)?;
+            Ok(permissions::for_user(c, pk)?.is_superuser)
+        })
+        .await?;
+    let caller = &identity.user;
+    if caller.user.id == pk {
+        return Err(ApiError::Unauthorized);
+    }
+    if target_is_superuser && !caller.grants.is_superuser {
+        return Err(ApiError::forbidden(
+            "Only superusers can impersonate superusers.",
+        ));
+    }
+    let reason = reason_from(&body, settings.require_reason)?;
+
+    let expires = time::format(chrono::Utc::now() + settings.max_duration.0);
+    let caller_id = caller.user.id;
+    let actor = identity.actor();
+    let started = state
+        .db
+        .write(move |c| {
+            let imp = impersonations::start(c, caller_id, pk, &reason, &expires)?;
+            let target = users::get(c, pk)?;
+            let actor = events::Actor {
+                on_behalf_of: Some(UserRef::of(&target)),
+                ..actor
+            };
+            let context =
+                json!({"reason": reason, "impersonation": imp.uuid, "expires": imp.expires});
+            events::record(c, &actor, "impersonation_started", context)?;
+            Ok(imp)
+        })
+        .await?;
+    session::begin_impersonation(&req, pk, &started.uuid)?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+#[utoipa::path(method(get, post), path = "/api/v3/core/users/impersonate_end/", tag = "core",
+    responses((status = 204), (status = 403, body = GenericError)))]
+pub async fn impersonate_end(
+    req: HttpRequest,
+    identity: Identity,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    // Not impersonating (or a token): a no-op, as in authentik.
+    if let Some(uuid) = identity.impersonation_id.clone() {
+        let ip = identity.client_ip.clone();
+        state
+            .db
+            .write(move |c| impersonations::finish(c, &uuid, EndReason::Ended, ip, json!({})))
+            .await?;
+        session::end_impersonation(&req)?;
+    }
+    Ok(HttpResponse::NoContent().finish())
+}
+
+fn render(
+    c: &rusqlite::Connection,
+    rows: Vec<Row>,
+    install_id: &str,
+) -> Result<Vec<Impersonation>, StoreError> {
+    let at = crate::domain::now();
+    rows.into_iter()
+        .map(|r| {
+            Ok(Impersonation {
+                active: r.is_active_at(&at),
+                original: PartialUser::new(users::get(c, r.original_user_id)?, install_id),
+                target: PartialUser::new(users::get(c, r.target_user_id)?, install_id),
+                pk: r.uuid,
+                reason: r.reason,
+                started: r.started,
+                expires: r.expires,
+                ended: r.ended,
+                end_reason: r.end_reason,
+            })
+        })
+        .collect()
+}
+
+#[utoipa::path(get, path = "/api/v3/core/impersonations/", tag = "core",
+    params(("active" = Option<bool>, Query), ("original" = Option<i64>, Query, description = "impersonator's pk"),
+           ("target" = Option<i64>, Query, description = "impersonated user's pk"),
+           ("page" = Option<i64>, Query), ("page_size" = Option<i64>, Query)),
+    responses((status = 200, body = PaginatedImpersonationList), (status = 400, body = ValidationError), (status = 403, body = GenericError)))]
+pub async fn list(
+    identity: Identity,
+    state: web::Data<AppState>,
+    query: web::Query<Vec<(String, String)>>,
+) -> Result<Json<Paginated<Impersonation>>, ApiError> {
+    identity.require("core.view_impersonation")?;
+    let mut q = Query::new(query.into_inner());
+    let mut errors = FieldErrors::new();
+    let mut user_pk = |key: &str| {
+        let v = q.get(key)?;
+        v.parse::<i64>()
+            .map_err(|_| errors.add(key, "Enter a whole number."))
+            .ok()
+    };
+    let filter = ImpersonationFilter {
+        original: user_pk("original"),
+        target: user_pk("target"),
+        active: None,
+    };
+    let filter = ImpersonationFilter {
+        active: q.boolean("active"),
+        ..filter
+    };
+    q.finish()?;
+    errors.finish()?;
+    let page = Page::from_query(&q)?;
+    let install_id = state.install_id.clone();
+    let (count, items) = state
+        .db
+        .write(move |c| {
+            impersonations::expire_due(c)?;
+            let (count, rows) = impersonations::list(c, &filter, page.offset(), page.size)?;
+            Ok((count, render(c, rows, &install_id)?))
+        })
+        .await?;
+    Ok(Json(Paginated::new(page.describe(count)?, items)))
+}
+
+#[utoipa::path(post, path = "/api/v3/core/impersonations/{uuid}/end/", tag = "core", params(("uuid" = String, Path)),
+    responses((status = 204), (status = 403, body = GenericError), (status = 404, body = GenericError)))]
+pub async fn revoke(
+    identity: Identity,
+    state: web::Data<AppState>,
+    uuid: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    identity.require("core.end_impersonation")?;
+    let uuid = uuid.into_inner();
+    let ip = identity.client_ip.clone();
+    let by = identity
+        .actor()
+        .user
+        .map(|u| json!({"pk": u.pk, "username": u.username}));
+    state
+        .db
+        .write(move |c| {
+            impersonations::find(c, &uuid)?.ok_or(StoreError::NotFound("Impersonation"))?;
+            // Already over: nothing to revoke, and nothing new to record.
+            impersonations::finish(c, &uuid, EndReason::Revoked, ip, json!({"revoked_by": by}))
+        })
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    paths(impersonate, impersonate_end, list, revoke),
+    components(schemas(ImpersonationRequest, Impersonation, PaginatedImpersonationList))
+)]
+pub struct Doc;
