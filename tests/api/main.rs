@@ -12,6 +12,7 @@ mod identity;
 mod impersonation;
 mod impersonation_endings;
 mod login;
+mod openapi;
 mod me;
 mod roles;
 mod tokens;
