@@ -4,6 +4,7 @@
 #[allow(dead_code)] // each test module uses a different part of the helpers
 mod helpers;
 
+mod browser;
 mod cli;
 mod errors;
 mod events;
