@@ -9,7 +9,6 @@ use crate::startup::StartError;
 use crate::store::events::{self, Actor};
 use crate::store::{groups, tokens, users};
 use rand::Rng;
-use serde_json::json;
 
 pub const ADMIN_GROUP: &str = "admins";
 
@@ -88,13 +87,7 @@ pub fn run(db: &Db, config: &Config, passwords: &Passwords) -> Result<(), StartE
                 expires: None,
                 expiring: false,
             };
-            tokens::insert(c, &t, &key)?;
-            events::record(
-                c,
-                &Actor::anonymous(None),
-                "token_created",
-                json!({"identifier": t.identifier}),
-            )
+            tokens::create(c, &t, &key, &Actor::anonymous(None)).map(drop)
         })?;
     }
     Ok(())

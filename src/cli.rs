@@ -235,13 +235,7 @@ fn create_token(
             }),
             expiring: expires_days.is_some(),
         };
-        tokens::insert(c, &t, &k)?;
-        events::record(
-            c,
-            &Actor::anonymous(None),
-            "token_created",
-            serde_json::json!({"identifier": t.identifier}),
-        )
+        tokens::create(c, &t, &k, &Actor::anonymous(None)).map(drop)
     })?;
     println!("{key}");
     Ok(())

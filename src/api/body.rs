@@ -153,6 +153,54 @@ impl Body {
         }
     }
 
+    /// A list of UUIDs, normalised; `None` (with the error recorded) when absent or invalid.
+    pub fn uuid_list(&mut self, key: &str) -> Option<Vec<String>> {
+        let mut out = Vec::new();
+        for item in self.string_list(key)? {
+            match uuid::Uuid::parse_str(&item) {
+                Ok(u) => out.push(u.to_string()),
+                Err(_) => {
+                    self.errors.add(key, "Must be a valid UUID.");
+                    return None;
+                }
+            }
+        }
+        Some(out)
+    }
+
+    /// A list of whole numbers (integer pks); `None` when absent or invalid.
+    pub fn integer_list(&mut self, key: &str) -> Option<Vec<i64>> {
+        let items = match self.missing(key, false)?.clone() {
+            Value::Array(items) => items,
+            other => {
+                let message = format!(
+                    "Expected a list of items but got type \"{}\".",
+                    kind(&other)
+                );
+                self.errors.add(key, message);
+                return None;
+            }
+        };
+        let mut out = Vec::with_capacity(items.len());
+        for item in items {
+            match item
+                .as_i64()
+                .or_else(|| item.as_str().and_then(|s| s.trim().parse().ok()))
+            {
+                Some(pk) => out.push(pk),
+                None => {
+                    let message = format!(
+                        "Incorrect type. Expected pk value, received {}.",
+                        kind(&item)
+                    );
+                    self.errors.add(key, message);
+                    return None;
+                }
+            }
+        }
+        Some(out)
+    }
+
     /// A JSON object of at most `max_bytes` when serialised; `None` when absent or invalid.
     pub fn object(&mut self, key: &str, max_bytes: usize) -> Option<Value> {
         let v = self.missing(key, false)?.clone();

@@ -4,6 +4,7 @@
 pub mod auth;
 pub mod body;
 pub mod events;
+pub mod group_request;
 pub mod groups;
 pub mod health;
 pub mod impersonation;
@@ -12,6 +13,7 @@ pub mod openapi;
 pub mod pagination;
 pub mod query;
 pub mod roles;
+pub mod token_request;
 pub mod tokens;
 pub mod user_request;
 pub mod users;

@@ -1,9 +1,277 @@
-//! (being written)
+//! `/api/v3/rbac/roles/`: roles and the permissions they grant (CONTRACT §3, §4, §5).
 
-use actix_web::web;
+use super::body::Body;
+use super::endpoint;
+use super::openapi::{GenericError, ValidationError};
+use super::pagination::{Page, Paginated, Pagination};
+use super::query::Query;
+use super::user_request::Mode;
+use super::views::Role;
+use crate::auth::Identity;
+use crate::domain::{FieldErrors, PERMISSIONS};
+use crate::error::ApiError;
+use crate::state::AppState;
+use crate::store::roles::{self, ORDERINGS, RoleChange, RoleFilter};
+use crate::store::{StoreError, events};
+use actix_web::HttpResponse;
+use actix_web::http::Method;
+use actix_web::web::{self, Json};
+use serde::Serialize;
+use serde_json::Value;
+use utoipa::ToSchema;
 
-pub fn configure(_cfg: &mut web::ServiceConfig) {}
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(endpoint(
+        "/api/v3/rbac/roles",
+        [
+            (Method::GET, web::to(list)),
+            (Method::POST, web::to(create)),
+        ],
+    ))
+    .service(endpoint(
+        "/api/v3/rbac/roles/{pk}",
+        [
+            (Method::GET, web::to(retrieve)),
+            (Method::PUT, web::to(update)),
+            (Method::PATCH, web::to(partial_update)),
+            (Method::DELETE, web::to(destroy)),
+        ],
+    ));
+}
+
+/// One page of roles.
+#[derive(Serialize, ToSchema)]
+pub struct PaginatedRoleList {
+    pagination: Pagination,
+    results: Vec<Role>,
+    #[schema(value_type = Object)]
+    autocomplete: Value,
+}
+
+/// The writable fields of a role.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct RoleRequest {
+    name: String,
+    /// Codenames of CONTRACT §3; on PUT an omitted list means none.
+    permissions: Option<Vec<String>>,
+}
+
+/// Parses a role body for `mode`; every bad field is reported at once.
+fn parse(body: Value, mode: Mode) -> Result<(RoleChange, FieldErrors), ApiError> {
+    let mut b = Body::parse(body)?;
+    let mut change = RoleChange {
+        name: b.string("name", mode != Mode::Patch, false),
+        permissions: None,
+    };
+    match b.raw("permissions").cloned() {
+        None if mode == Mode::Replace => change.permissions = Some(Vec::new()),
+        None => {}
+        Some(Value::Array(items)) => {
+            let mut perms = Vec::with_capacity(items.len());
+            for item in items {
+                match item.as_str() {
+                    Some(p) if PERMISSIONS.contains(&p) => perms.push(p.to_owned()),
+                    Some(p) => b
+                        .errors
+                        .add("permissions", format!("\"{p}\" is not a valid choice.")),
+                    None => b
+                        .errors
+                        .add("permissions", format!("\"{item}\" is not a valid choice.")),
+                }
+            }
+            perms.sort();
+            perms.dedup();
+            change.permissions = Some(perms);
+        }
+        // Not a list: `string_list` words the error as DRF does.
+        Some(_) => {
+            b.string_list("permissions");
+        }
+    }
+    let errors = std::mem::take(&mut b.errors);
+    Ok((change, errors))
+}
+
+#[utoipa::path(get, path = "/api/v3/rbac/roles/", tag = "rbac",
+    params(
+        ("name" = Option<String>, Query),
+        ("search" = Option<String>, Query, description = "case-insensitive substring of the name"),
+        ("ordering" = Option<String>, Query, description = "name; `-` for descending"),
+        ("page" = Option<i64>, Query), ("page_size" = Option<i64>, Query),
+    ),
+    responses((status = 200, body = PaginatedRoleList), (status = 400, body = ValidationError),
+              (status = 403, body = GenericError), (status = 404, body = GenericError)))]
+pub async fn list(
+    identity: Identity,
+    state: web::Data<AppState>,
+    query: web::Query<Vec<(String, String)>>,
+) -> Result<Json<Paginated<Role>>, ApiError> {
+    identity.require("rbac.view_role")?;
+    let mut q = Query::new(query.into_inner());
+    let filter = RoleFilter {
+        name: q.text("name"),
+        search: q.text("search"),
+        ordering: q.ordering(ORDERINGS, "name"),
+    };
+    q.finish()?;
+    let page = Page::from_query(&q)?;
+    let (count, found) = state
+        .db
+        .read(move |c| {
+            let (count, ids) = roles::search(c, &filter, page.offset(), page.size)?;
+            Ok((count, roles::load(c, &ids)?))
+        })
+        .await?;
+    let pagination = page.describe(count)?;
+    let results = found.into_iter().map(Role::from).collect();
+    Ok(Json(Paginated::new(pagination, results)))
+}
+
+#[utoipa::path(post, path = "/api/v3/rbac/roles/", tag = "rbac", request_body = RoleRequest,
+    responses((status = 201, body = Role), (status = 400, body = ValidationError), (status = 403, body = GenericError)))]
+pub async fn create(
+    identity: Identity,
+    state: web::Data<AppState>,
+    body: Json<Value>,
+) -> Result<HttpResponse, ApiError> {
+    identity.refuse_while_impersonating()?; // CONTRACT §6: no changing roles
+    identity.require("rbac.change_role")?;
+    let (change, mut errors) = parse(body.into_inner(), Mode::Create)?;
+    let actor = identity.actor();
+    let role = state
+        .db
+        .write(move |c| {
+            roles::check(c, None, &change, &mut errors)?;
+            std::mem::take(&mut errors)
+                .finish()
+                .map_err(StoreError::Invalid)?;
+            let id = roles::create(c, &change)?;
+            let role = roles::load_one(c, id)?;
+            events::record(
+                c,
+                &actor,
+                "model_created",
+                events::model_context("role", role.uuid.as_str(), &role.name),
+            )?;
+            Ok(role)
+        })
+        .await?;
+    Ok(HttpResponse::Created().json(Role::from(role)))
+}
+
+#[utoipa::path(get, path = "/api/v3/rbac/roles/{pk}/", tag = "rbac", params(("pk" = uuid::Uuid, Path)),
+    responses((status = 200, body = Role), (status = 403, body = GenericError), (status = 404, body = GenericError)))]
+pub async fn retrieve(
+    identity: Identity,
+    state: web::Data<AppState>,
+    pk: web::Path<String>,
+) -> Result<Json<Role>, ApiError> {
+    identity.require("rbac.view_role")?;
+    let role = state
+        .db
+        .read(move |c| roles::load_one(c, roles::id_by_uuid(c, &pk)?))
+        .await?;
+    Ok(Json(Role::from(role)))
+}
+
+async fn change(
+    identity: Identity,
+    state: web::Data<AppState>,
+    pk: String,
+    body: Value,
+    mode: Mode,
+) -> Result<Json<Role>, ApiError> {
+    identity.refuse_while_impersonating()?; // CONTRACT §6: no changing roles
+    identity.require("rbac.change_role")?;
+    let (change, mut errors) = parse(body, mode)?;
+    let actor = identity.actor();
+    let role = state
+        .db
+        .write(move |c| {
+            let id = roles::id_by_uuid(c, &pk)?;
+            roles::check(c, Some(id), &change, &mut errors)?;
+            std::mem::take(&mut errors)
+                .finish()
+                .map_err(StoreError::Invalid)?;
+            roles::update(c, id, &change)?;
+            let role = roles::load_one(c, id)?;
+            events::record(
+                c,
+                &actor,
+                "model_updated",
+                events::model_context("role", role.uuid.as_str(), &role.name),
+            )?;
+            Ok(role)
+        })
+        .await?;
+    Ok(Json(Role::from(role)))
+}
+
+#[utoipa::path(put, path = "/api/v3/rbac/roles/{pk}/", tag = "rbac", params(("pk" = uuid::Uuid, Path)), request_body = RoleRequest,
+    responses((status = 200, body = Role), (status = 400, body = ValidationError), (status = 403, body = GenericError), (status = 404, body = GenericError)))]
+pub async fn update(
+    identity: Identity,
+    state: web::Data<AppState>,
+    pk: web::Path<String>,
+    body: Json<Value>,
+) -> Result<Json<Role>, ApiError> {
+    change(
+        identity,
+        state,
+        pk.into_inner(),
+        body.into_inner(),
+        Mode::Replace,
+    )
+    .await
+}
+
+#[utoipa::path(patch, path = "/api/v3/rbac/roles/{pk}/", tag = "rbac", params(("pk" = uuid::Uuid, Path)), request_body = RoleRequest,
+    responses((status = 200, body = Role), (status = 400, body = ValidationError), (status = 403, body = GenericError), (status = 404, body = GenericError)))]
+pub async fn partial_update(
+    identity: Identity,
+    state: web::Data<AppState>,
+    pk: web::Path<String>,
+    body: Json<Value>,
+) -> Result<Json<Role>, ApiError> {
+    change(
+        identity,
+        state,
+        pk.into_inner(),
+        body.into_inner(),
+        Mode::Patch,
+    )
+    .await
+}
+
+#[utoipa::path(delete, path = "/api/v3/rbac/roles/{pk}/", tag = "rbac", params(("pk" = uuid::Uuid, Path)),
+    responses((status = 204), (status = 403, body = GenericError), (status = 404, body = GenericError)))]
+pub async fn destroy(
+    identity: Identity,
+    state: web::Data<AppState>,
+    pk: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    identity.refuse_while_impersonating()?; // CONTRACT §6: no changing roles
+    identity.require("rbac.change_role")?;
+    let actor = identity.actor();
+    state
+        .db
+        .write(move |c| {
+            let role = roles::delete(c, roles::id_by_uuid(c, &pk)?)?;
+            events::record(
+                c,
+                &actor,
+                "model_deleted",
+                events::model_context("role", role.uuid.as_str(), &role.name),
+            )
+        })
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
 
 #[derive(utoipa::OpenApi)]
-#[openapi()]
+#[openapi(
+    paths(list, create, retrieve, update, partial_update, destroy),
+    components(schemas(Role, RoleRequest, PaginatedRoleList, Pagination))
+)]
 pub struct Doc;

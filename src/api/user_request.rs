@@ -44,21 +44,6 @@ pub struct UserRequest {
     user_type: Option<String>,
 }
 
-fn uuids(b: &mut Body, key: &str) -> Option<Vec<String>> {
-    let list = b.string_list(key)?;
-    let mut out = Vec::with_capacity(list.len());
-    for item in list {
-        match uuid::Uuid::parse_str(&item) {
-            Ok(u) => out.push(u.to_string()),
-            Err(_) => {
-                b.errors.add(key, "Must be a valid UUID.");
-                return None;
-            }
-        }
-    }
-    Some(out)
-}
-
 /// Parses `body` for `mode`. Returns the change and the field errors found so far:
 /// the store adds the ones only the database can tell before anything is answered.
 pub fn parse(body: Value, mode: Mode) -> Result<(UserChange, FieldErrors), ApiError> {
@@ -90,8 +75,8 @@ pub fn parse(body: Value, mode: Mode) -> Result<(UserChange, FieldErrors), ApiEr
     if let Some(s) = b.string("type", false, true) {
         change.user_type = b.errors.check("type", UserType::parse(&s));
     }
-    change.groups = uuids(&mut b, "groups");
-    change.roles = uuids(&mut b, "roles");
+    change.groups = b.uuid_list("groups");
+    change.roles = b.uuid_list("roles");
     if mode == Mode::Replace {
         // CONTRACT §4: on PUT an omitted `groups`/`roles` means empty.
         if !b.has("groups") {

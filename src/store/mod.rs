@@ -2,10 +2,14 @@
 //! which derefs to one) and knows nothing of HTTP.
 
 pub mod events;
+pub mod group_changes;
+pub mod group_views;
 pub mod groups;
 pub mod impersonations;
 pub mod meta;
 pub mod permissions;
+pub mod roles;
+pub mod token_list;
 pub mod tokens;
 pub mod user_changes;
 pub mod user_list;

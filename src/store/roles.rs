@@ -1,0 +1,184 @@
+//! Roles and the permissions they grant: the roles list, loading, and changes.
+
+use super::StoreError;
+use super::groups::like_pattern;
+use super::user_views::{RoleRef, id_list, role_permissions};
+use crate::domain::FieldErrors;
+use rusqlite::types::Value as Sql;
+use rusqlite::{Connection, OptionalExtension, params};
+use std::collections::HashMap;
+
+/// Columns the roles list can be ordered by.
+pub const ORDERINGS: &[&str] = &["name"];
+
+/// The filters of one roles list request.
+#[derive(Debug, Clone)]
+pub struct RoleFilter {
+    pub name: Option<String>,
+    /// Case-insensitive substring of the name.
+    pub search: Option<String>,
+    /// One of [`ORDERINGS`], and whether descending.
+    pub ordering: (&'static str, bool),
+}
+
+/// How many roles match `f`, and the ids of those on the page `offset..offset+limit`.
+pub fn search(
+    c: &Connection,
+    f: &RoleFilter,
+    offset: i64,
+    limit: i64,
+) -> Result<(i64, Vec<i64>), StoreError> {
+    let mut conds = Vec::new();
+    let mut params: Vec<Sql> = Vec::new();
+    if let Some(name) = &f.name {
+        params.push(Sql::Text(name.clone()));
+        conds.push(format!("name = ?{}", params.len()));
+    }
+    if let Some(term) = &f.search {
+        params.push(Sql::Text(like_pattern(term)));
+        conds.push(format!("name LIKE ?{} ESCAPE '\\'", params.len()));
+    }
+    let clause = if conds.is_empty() {
+        String::new()
+    } else {
+        format!("WHERE {}", conds.join(" AND "))
+    };
+    let count: i64 = c
+        .prepare_cached(&format!("SELECT COUNT(*) FROM roles {clause}"))?
+        .query_row(rusqlite::params_from_iter(params.iter()), |r| r.get(0))?;
+    if count == 0 || offset >= count {
+        return Ok((count, Vec::new()));
+    }
+    let dir = if f.ordering.1 { "DESC" } else { "ASC" };
+    params.push(Sql::Integer(limit));
+    params.push(Sql::Integer(offset));
+    let n = params.len();
+    let sql = format!(
+        "SELECT id FROM roles {clause} ORDER BY name {dir}, id {dir} LIMIT ?{} OFFSET ?{n}",
+        n - 1
+    );
+    let mut stmt = c.prepare_cached(&sql)?;
+    let ids = stmt
+        .query_map(rusqlite::params_from_iter(params.iter()), |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    Ok((count, ids))
+}
+
+/// Loads the roles with `ids` and their permissions, in that order (missing ids are skipped).
+pub fn load(c: &Connection, ids: &[i64]) -> Result<Vec<RoleRef>, StoreError> {
+    let mut found: HashMap<i64, RoleRef> = HashMap::new();
+    {
+        let mut stmt = c.prepare_cached(
+            "SELECT id, uuid, name FROM roles WHERE id IN (SELECT value FROM json_each(?1))",
+        )?;
+        let rows = stmt.query_map([id_list(ids)], |r| {
+            Ok(RoleRef {
+                id: r.get(0)?,
+                uuid: r.get(1)?,
+                name: r.get(2)?,
+                permissions: Vec::new(),
+            })
+        })?;
+        for role in rows {
+            let role = role?;
+            found.insert(role.id, role);
+        }
+    }
+    let mut perms = role_permissions(c, ids)?;
+    Ok(ids
+        .iter()
+        .filter_map(|id| {
+            let mut role = found.remove(id)?;
+            role.permissions = perms.remove(id).unwrap_or_default();
+            Some(role)
+        })
+        .collect())
+}
+
+/// One role, or `NotFound("Role")`.
+pub fn load_one(c: &Connection, id: i64) -> Result<RoleRef, StoreError> {
+    load(c, &[id])?.pop().ok_or(StoreError::NotFound("Role"))
+}
+
+/// The id of the role with `uuid`, or `NotFound("Role")`. A string that is not a
+/// UUID names no role.
+pub fn id_by_uuid(c: &Connection, uuid: &str) -> Result<i64, StoreError> {
+    let Ok(uuid) = uuid::Uuid::parse_str(uuid) else {
+        return Err(StoreError::NotFound("Role"));
+    };
+    c.prepare_cached("SELECT id FROM roles WHERE uuid = ?1")?
+        .query_row([uuid.to_string()], |r| r.get(0))
+        .map_err(super::not_found_as("Role"))
+}
+
+/// The fields a request sets; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default)]
+pub struct RoleChange {
+    pub name: Option<String>,
+    /// Known codenames, sorted and unique: the whole new set.
+    pub permissions: Option<Vec<String>>,
+}
+
+/// Adds to `errors` what only the database can tell about `change` to role `id`
+/// (`None` when creating).
+pub fn check(
+    c: &Connection,
+    id: Option<i64>,
+    change: &RoleChange,
+    errors: &mut FieldErrors,
+) -> Result<(), StoreError> {
+    if let Some(name) = &change.name {
+        let taken: Option<i64> = c
+            .prepare_cached("SELECT id FROM roles WHERE name = ?1")?
+            .query_row([name], |r| r.get(0))
+            .optional()?;
+        if taken.is_some() && taken != id {
+            errors.add("name", "This field must be unique.");
+        }
+    }
+    Ok(())
+}
+
+fn replace_permissions(c: &Connection, id: i64, change: &RoleChange) -> Result<(), StoreError> {
+    if let Some(perms) = &change.permissions {
+        c.prepare_cached("DELETE FROM role_permissions WHERE role_id = ?1")?
+            .execute([id])?;
+        let mut add =
+            c.prepare_cached("INSERT INTO role_permissions (role_id, codename) VALUES (?1, ?2)")?;
+        for p in perms {
+            add.execute(params![id, p])?;
+        }
+    }
+    Ok(())
+}
+
+/// Creates a role from a checked `change` (name required); returns its id.
+pub fn create(c: &Connection, change: &RoleChange) -> Result<i64, StoreError> {
+    let name = change.name.clone().ok_or_else(|| {
+        StoreError::Invalid(FieldErrors::single("name", "This field is required."))
+    })?;
+    c.prepare_cached("INSERT INTO roles (uuid, name) VALUES (?1, ?2)")?
+        .execute(params![uuid::Uuid::new_v4().to_string(), name])?;
+    let id = c.last_insert_rowid();
+    replace_permissions(c, id, change)?;
+    Ok(id)
+}
+
+/// Applies a checked `change` to role `id`.
+pub fn update(c: &Connection, id: i64, change: &RoleChange) -> Result<(), StoreError> {
+    let n = c
+        .prepare_cached("UPDATE roles SET name = COALESCE(?2, name) WHERE id = ?1")?
+        .execute(params![id, change.name])?;
+    if n == 0 {
+        return Err(StoreError::NotFound("Role"));
+    }
+    replace_permissions(c, id, change)
+}
+
+/// Deletes role `id`; users and groups holding it lose it. Returns the deleted role.
+pub fn delete(c: &Connection, id: i64) -> Result<RoleRef, StoreError> {
+    let role = load_one(c, id)?;
+    c.prepare_cached("DELETE FROM roles WHERE id = ?1")?
+        .execute([id])?;
+    Ok(role)
+}

@@ -1,0 +1,125 @@
+//! The tokens list (CONTRACT §5): a user's own tokens, or everyone's for a superuser.
+
+use super::StoreError;
+use super::tokens::{COLUMNS, Token, from_row};
+use super::user_views::{self, UserView};
+use rusqlite::Connection;
+use rusqlite::types::Value as Sql;
+use std::collections::HashMap;
+
+/// Columns the list can be ordered by.
+pub const ORDERINGS: &[&str] = &["identifier", "expires", "created", "last_used"];
+
+/// The filters of one tokens list; `None` means "no condition".
+#[derive(Debug, Clone, Default)]
+pub struct TokenFilter {
+    /// Only this user's tokens: the caller's, unless they are a superuser (CONTRACT §5).
+    pub owner: Option<i64>,
+    pub identifier: Option<String>,
+    pub user: Option<i64>,
+    pub username: Option<String>,
+    pub intent: Option<String>,
+    pub expiring: Option<bool>,
+    /// One of [`ORDERINGS`], and whether descending.
+    pub ordering: (&'static str, bool),
+}
+
+impl TokenFilter {
+    fn where_clause(&self) -> (String, Vec<Sql>) {
+        let mut conds = Vec::new();
+        let mut params = Vec::new();
+        let mut bind = |cond: &str, v: Sql| {
+            params.push(v);
+            conds.push(cond.replace('?', &format!("?{}", params.len())));
+        };
+        if let Some(owner) = self.owner {
+            bind("t.user_id = ?", Sql::Integer(owner));
+        }
+        if let Some(user) = self.user {
+            bind("t.user_id = ?", Sql::Integer(user));
+        }
+        if let Some(v) = &self.identifier {
+            bind("t.identifier = ?", Sql::Text(v.clone()));
+        }
+        if let Some(v) = &self.username {
+            bind(
+                "t.user_id IN (SELECT id FROM users WHERE username = ?)",
+                Sql::Text(v.clone()),
+            );
+        }
+        if let Some(v) = &self.intent {
+            bind("t.intent = ?", Sql::Text(v.clone()));
+        }
+        if let Some(v) = self.expiring {
+            bind("t.expiring = ?", Sql::Integer(v.into()));
+        }
+        let clause = if conds.is_empty() {
+            String::new()
+        } else {
+            format!("WHERE {}", conds.join(" AND "))
+        };
+        (clause, params)
+    }
+
+    fn order_by(&self) -> String {
+        let (field, desc) = self.ordering;
+        let col = match field {
+            "expires" => "t.expires",
+            "created" => "t.created",
+            "last_used" => "t.last_used",
+            _ => "t.identifier",
+        };
+        let dir = if desc { "DESC" } else { "ASC" };
+        format!("{col} {dir}, t.identifier {dir}")
+    }
+}
+
+/// How many tokens match `f`, and those on the page `offset..offset+limit`.
+pub fn list(
+    c: &Connection,
+    f: &TokenFilter,
+    offset: i64,
+    limit: i64,
+) -> Result<(i64, Vec<Token>), StoreError> {
+    let (clause, mut params) = f.where_clause();
+    let count: i64 = c
+        .prepare_cached(&format!("SELECT COUNT(*) FROM tokens t {clause}"))?
+        .query_row(rusqlite::params_from_iter(params.iter()), |r| r.get(0))?;
+    if count == 0 || offset >= count {
+        return Ok((count, Vec::new()));
+    }
+    params.push(Sql::Integer(limit));
+    params.push(Sql::Integer(offset));
+    let n = params.len();
+    let sql = format!(
+        "SELECT {COLUMNS} FROM tokens t {clause} ORDER BY {} LIMIT ?{} OFFSET ?{n}",
+        f.order_by(),
+        n - 1
+    );
+    let tokens = c
+        .prepare_cached(&sql)?
+        .query_map(rusqlite::params_from_iter(params.iter()), from_row)?
+        .collect::<Result<_, _>>()?;
+    Ok((count, tokens))
+}
+
+/// Each token with its owner's view, owners loaded in one batch.
+pub fn with_owners(
+    c: &Connection,
+    tokens: Vec<Token>,
+) -> Result<Vec<(Token, UserView)>, StoreError> {
+    let mut ids: Vec<i64> = tokens.iter().map(|t| t.user_id).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let owners: HashMap<i64, UserView> = user_views::load(c, &ids)?
+        .into_iter()
+        .map(|v| (v.user.id, v))
+        .collect();
+    tokens
+        .into_iter()
+        .map(|t| {
+            let owner = owners.get(&t.user_id).cloned();
+            owner.map(|o| (t, o)).ok_or(StoreError::NotFound("User"))
+        })
+        .collect()
+}
