@@ -1,6 +1,7 @@
 //! The audit log (CONTRACT §7). Events are written in the same transaction as the
 //! change they describe, and never updated.
 
+use super::paging::{Conditions, Listing, page};
 use super::{StoreError, not_found_as};
 use crate::domain::{Timestamp, now};
 use rusqlite::types::Value as Sql;
@@ -153,13 +154,8 @@ pub struct EventFilter {
 }
 
 impl EventFilter {
-    fn where_clause(&self) -> (String, Vec<Sql>) {
-        let mut conds = Vec::new();
-        let mut params = Vec::new();
-        let mut bind = |cond: &str, v: &str| {
-            params.push(Sql::Text(v.to_owned()));
-            conds.push(cond.replace('?', &format!("?{}", params.len())));
-        };
+    fn conditions(&self) -> Conditions {
+        let mut w = Conditions::default();
         for (cond, value) in [
             ("e.action = ?", &self.action),
             ("e.username = ?", &self.username),
@@ -179,19 +175,17 @@ impl EventFilter {
             ),
         ] {
             if let Some(v) = value {
-                bind(cond, v);
+                w.add(cond, Sql::Text(v.clone()));
             }
         }
         if !self.actions.is_empty() {
             let list = serde_json::to_string(&self.actions).unwrap_or_default();
-            bind("e.action IN (SELECT value FROM json_each(?))", &list);
+            w.add(
+                "e.action IN (SELECT value FROM json_each(?))",
+                Sql::Text(list),
+            );
         }
-        let clause = if conds.is_empty() {
-            String::new()
-        } else {
-            format!("WHERE {}", conds.join(" AND "))
-        };
-        (clause, params)
+        w
     }
 }
 
@@ -202,27 +196,15 @@ pub fn list(
     offset: i64,
     limit: i64,
 ) -> Result<(i64, Vec<Event>), StoreError> {
-    let (clause, mut params) = f.where_clause();
-    let count: i64 = c
-        .prepare_cached(&format!("SELECT COUNT(*) FROM events e {clause}"))?
-        .query_row(rusqlite::params_from_iter(params.iter()), |r| r.get(0))?;
-    if count == 0 || offset >= count {
-        return Ok((count, Vec::new()));
-    }
     // Rows written in the same microsecond keep the order they were written in.
     let dir = if f.ordering.1 { "DESC" } else { "ASC" };
-    params.push(Sql::Integer(limit));
-    params.push(Sql::Integer(offset));
-    let n = params.len();
-    let sql = format!(
-        "SELECT {COLUMNS} FROM events e {clause} ORDER BY e.created {dir}, e.id {dir} LIMIT ?{} OFFSET ?{n}",
-        n - 1
-    );
-    let events = c
-        .prepare_cached(&sql)?
-        .query_map(rusqlite::params_from_iter(params.iter()), from_row)?
-        .collect::<Result<_, _>>()?;
-    Ok((count, events))
+    let listing = Listing {
+        with: "",
+        select: COLUMNS,
+        from: "events e",
+        order_by: &format!("e.created {dir}, e.id {dir}"),
+    };
+    page(c, &listing, f.conditions(), offset, limit, from_row)
 }
 
 #[cfg(test)]

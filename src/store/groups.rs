@@ -1,6 +1,7 @@
 //! Group rows: lookup by uuid, membership, and the groups list.
 
 use super::StoreError;
+use super::paging::{Conditions, Listing, contains_pattern, page};
 use super::user_views::id_list;
 use rusqlite::types::Value as Sql;
 use rusqlite::{Connection, OptionalExtension, params};
@@ -96,57 +97,37 @@ impl Default for GroupFilter {
     }
 }
 
-/// `%term%` for `LIKE … ESCAPE '\'`, with the wildcards of `term` taken literally.
-pub(crate) fn like_pattern(term: &str) -> String {
-    let escaped = term
-        .replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_");
-    format!("%{escaped}%")
-}
-
 impl GroupFilter {
-    fn where_clause(&self) -> (String, Vec<Sql>) {
-        let mut conds: Vec<String> = Vec::new();
-        let mut params: Vec<Sql> = Vec::new();
-        let mut bind = |v: Sql| {
-            params.push(v);
-            format!("?{}", params.len())
-        };
+    fn conditions(&self) -> Conditions {
+        let mut w = Conditions::default();
         if let Some(name) = &self.name {
-            conds.push(format!("g.name = {}", bind(Sql::Text(name.clone()))));
+            w.add("g.name = ?", Sql::Text(name.clone()));
         }
         if let Some(su) = self.is_superuser {
-            conds.push(format!(
-                "g.is_superuser = {}",
-                bind(Sql::Integer(su.into()))
-            ));
+            w.add("g.is_superuser = ?", Sql::Integer(su.into()));
         }
         if let Some(term) = &self.search {
-            let p = bind(Sql::Text(like_pattern(term)));
-            conds.push(format!("g.name LIKE {p} ESCAPE '\\'"));
+            w.add(
+                "g.name LIKE ? ESCAPE '\\'",
+                Sql::Text(contains_pattern(term)),
+            );
         }
         if !self.members_by_pk.is_empty() {
-            let list = bind(Sql::Text(id_list(&self.members_by_pk)));
-            conds.push(format!(
+            w.add(
                 "g.id IN (SELECT group_id FROM user_groups
-                          WHERE user_id IN (SELECT value FROM json_each({list})))"
-            ));
+                          WHERE user_id IN (SELECT value FROM json_each(?)))",
+                Sql::Text(id_list(&self.members_by_pk)),
+            );
         }
         if !self.members_by_username.is_empty() {
             let names = serde_json::to_string(&self.members_by_username).unwrap_or_default();
-            let list = bind(Sql::Text(names));
-            conds.push(format!(
+            w.add(
                 "g.id IN (SELECT ug.group_id FROM user_groups ug JOIN users u ON u.id = ug.user_id
-                          WHERE u.username IN (SELECT value FROM json_each({list})))"
-            ));
+                          WHERE u.username IN (SELECT value FROM json_each(?)))",
+                Sql::Text(names),
+            );
         }
-        let clause = if conds.is_empty() {
-            String::new()
-        } else {
-            format!("WHERE {}", conds.join(" AND "))
-        };
-        (clause, params)
+        w
     }
 }
 
@@ -157,24 +138,12 @@ pub fn search(
     offset: i64,
     limit: i64,
 ) -> Result<(i64, Vec<i64>), StoreError> {
-    let (clause, mut params) = f.where_clause();
-    let count: i64 = c
-        .prepare_cached(&format!("SELECT COUNT(*) FROM groups g {clause}"))?
-        .query_row(rusqlite::params_from_iter(params.iter()), |r| r.get(0))?;
-    if count == 0 || offset >= count {
-        return Ok((count, Vec::new()));
-    }
     let dir = if f.ordering.1 { "DESC" } else { "ASC" };
-    params.push(Sql::Integer(limit));
-    params.push(Sql::Integer(offset));
-    let n = params.len();
-    let sql = format!(
-        "SELECT g.id FROM groups g {clause} ORDER BY g.name {dir}, g.id {dir} LIMIT ?{} OFFSET ?{n}",
-        n - 1
-    );
-    let mut stmt = c.prepare_cached(&sql)?;
-    let ids = stmt
-        .query_map(rusqlite::params_from_iter(params.iter()), |r| r.get(0))?
-        .collect::<Result<_, _>>()?;
-    Ok((count, ids))
+    let listing = Listing {
+        with: "",
+        select: "g.id",
+        from: "groups g",
+        order_by: &format!("g.name {dir}, g.id {dir}"),
+    };
+    page(c, &listing, f.conditions(), offset, limit, |r| r.get(0))
 }

@@ -7,6 +7,7 @@ pub mod group_views;
 pub mod groups;
 pub mod impersonations;
 pub mod meta;
+pub mod paging;
 pub mod permissions;
 pub mod roles;
 pub mod token_list;

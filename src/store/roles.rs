@@ -1,7 +1,7 @@
 //! Roles and the permissions they grant: the roles list, loading, and changes.
 
 use super::StoreError;
-use super::groups::like_pattern;
+use super::paging::{Conditions, Listing, contains_pattern, page};
 use super::user_views::{RoleRef, id_list, role_permissions};
 use crate::domain::FieldErrors;
 use rusqlite::types::Value as Sql;
@@ -28,40 +28,21 @@ pub fn search(
     offset: i64,
     limit: i64,
 ) -> Result<(i64, Vec<i64>), StoreError> {
-    let mut conds = Vec::new();
-    let mut params: Vec<Sql> = Vec::new();
+    let mut w = Conditions::default();
     if let Some(name) = &f.name {
-        params.push(Sql::Text(name.clone()));
-        conds.push(format!("name = ?{}", params.len()));
+        w.add("name = ?", Sql::Text(name.clone()));
     }
     if let Some(term) = &f.search {
-        params.push(Sql::Text(like_pattern(term)));
-        conds.push(format!("name LIKE ?{} ESCAPE '\\'", params.len()));
-    }
-    let clause = if conds.is_empty() {
-        String::new()
-    } else {
-        format!("WHERE {}", conds.join(" AND "))
-    };
-    let count: i64 = c
-        .prepare_cached(&format!("SELECT COUNT(*) FROM roles {clause}"))?
-        .query_row(rusqlite::params_from_iter(params.iter()), |r| r.get(0))?;
-    if count == 0 || offset >= count {
-        return Ok((count, Vec::new()));
+        w.add("name LIKE ? ESCAPE '\\'", Sql::Text(contains_pattern(term)));
     }
     let dir = if f.ordering.1 { "DESC" } else { "ASC" };
-    params.push(Sql::Integer(limit));
-    params.push(Sql::Integer(offset));
-    let n = params.len();
-    let sql = format!(
-        "SELECT id FROM roles {clause} ORDER BY name {dir}, id {dir} LIMIT ?{} OFFSET ?{n}",
-        n - 1
-    );
-    let mut stmt = c.prepare_cached(&sql)?;
-    let ids = stmt
-        .query_map(rusqlite::params_from_iter(params.iter()), |r| r.get(0))?
-        .collect::<Result<_, _>>()?;
-    Ok((count, ids))
+    let listing = Listing {
+        with: "",
+        select: "id",
+        from: "roles",
+        order_by: &format!("name {dir}, id {dir}"),
+    };
+    page(c, &listing, w, offset, limit, |r| r.get(0))
 }
 
 /// Loads the roles with `ids` and their permissions, in that order (missing ids are skipped).

@@ -1,6 +1,7 @@
 //! The tokens list (CONTRACT §5): a user's own tokens, or everyone's for a superuser.
 
 use super::StoreError;
+use super::paging::{Conditions, Listing, page};
 use super::tokens::{COLUMNS, Token, from_row};
 use super::user_views::{self, UserView};
 use rusqlite::Connection;
@@ -25,40 +26,30 @@ pub struct TokenFilter {
 }
 
 impl TokenFilter {
-    fn where_clause(&self) -> (String, Vec<Sql>) {
-        let mut conds = Vec::new();
-        let mut params = Vec::new();
-        let mut bind = |cond: &str, v: Sql| {
-            params.push(v);
-            conds.push(cond.replace('?', &format!("?{}", params.len())));
-        };
+    fn conditions(&self) -> Conditions {
+        let mut w = Conditions::default();
         if let Some(owner) = self.owner {
-            bind("t.user_id = ?", Sql::Integer(owner));
+            w.add("t.user_id = ?", Sql::Integer(owner));
         }
         if let Some(user) = self.user {
-            bind("t.user_id = ?", Sql::Integer(user));
+            w.add("t.user_id = ?", Sql::Integer(user));
         }
         if let Some(v) = &self.identifier {
-            bind("t.identifier = ?", Sql::Text(v.clone()));
+            w.add("t.identifier = ?", Sql::Text(v.clone()));
         }
         if let Some(v) = &self.username {
-            bind(
+            w.add(
                 "t.user_id IN (SELECT id FROM users WHERE username = ?)",
                 Sql::Text(v.clone()),
             );
         }
         if let Some(v) = &self.intent {
-            bind("t.intent = ?", Sql::Text(v.clone()));
+            w.add("t.intent = ?", Sql::Text(v.clone()));
         }
         if let Some(v) = self.expiring {
-            bind("t.expiring = ?", Sql::Integer(v.into()));
+            w.add("t.expiring = ?", Sql::Integer(v.into()));
         }
-        let clause = if conds.is_empty() {
-            String::new()
-        } else {
-            format!("WHERE {}", conds.join(" AND "))
-        };
-        (clause, params)
+        w
     }
 
     fn order_by(&self) -> String {
@@ -81,26 +72,13 @@ pub fn list(
     offset: i64,
     limit: i64,
 ) -> Result<(i64, Vec<Token>), StoreError> {
-    let (clause, mut params) = f.where_clause();
-    let count: i64 = c
-        .prepare_cached(&format!("SELECT COUNT(*) FROM tokens t {clause}"))?
-        .query_row(rusqlite::params_from_iter(params.iter()), |r| r.get(0))?;
-    if count == 0 || offset >= count {
-        return Ok((count, Vec::new()));
-    }
-    params.push(Sql::Integer(limit));
-    params.push(Sql::Integer(offset));
-    let n = params.len();
-    let sql = format!(
-        "SELECT {COLUMNS} FROM tokens t {clause} ORDER BY {} LIMIT ?{} OFFSET ?{n}",
-        f.order_by(),
-        n - 1
-    );
-    let tokens = c
-        .prepare_cached(&sql)?
-        .query_map(rusqlite::params_from_iter(params.iter()), from_row)?
-        .collect::<Result<_, _>>()?;
-    Ok((count, tokens))
+    let listing = Listing {
+        with: "",
+        select: COLUMNS,
+        from: "tokens t",
+        order_by: &f.order_by(),
+    };
+    page(c, &listing, f.conditions(), offset, limit, from_row)
 }
 
 /// Each token with its owner's view, owners loaded in one batch.

@@ -1,6 +1,7 @@
 //! The users list: every filter of CONTRACT §5 composed into one indexed query.
 
 use super::StoreError;
+use super::paging::{Conditions, Listing, contains_pattern, page};
 use rusqlite::Connection;
 use rusqlite::types::Value as Sql;
 
@@ -47,45 +48,29 @@ const SUPERUSER_GROUPS: &str = "su(id) AS (
         SELECT gp.group_id FROM group_parents gp JOIN su ON gp.parent_id = su.id
     )";
 
-fn like_pattern(term: &str) -> String {
-    let escaped = term
-        .replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_");
-    format!("%{escaped}%")
-}
-
 impl UserFilter {
-    fn where_clause(&self) -> (String, Vec<Sql>) {
-        let mut conds: Vec<String> = Vec::new();
-        let mut params: Vec<Sql> = Vec::new();
-        let bind = |params: &mut Vec<Sql>, v: Sql| {
-            params.push(v);
-            format!("?{}", params.len())
-        };
+    fn conditions(&self) -> Conditions {
+        let mut w = Conditions::default();
         let text = |s: &String| Sql::Text(s.clone());
         let list = |v: &Vec<String>| Sql::Text(serde_json::to_string(v).unwrap_or_default());
 
-        for (col, value) in [
-            ("username", &self.username),
-            ("email", &self.email),
-            ("name", &self.name),
-            ("path", &self.path),
-            ("uuid", &self.uuid),
+        for (cond, value) in [
+            ("u.username = ?", &self.username),
+            ("u.email = ?", &self.email),
+            ("u.name = ?", &self.name),
+            ("u.path = ?", &self.path),
+            ("u.uuid = ?", &self.uuid),
         ] {
             if let Some(v) = value {
-                conds.push(format!("u.{col} = {}", bind(&mut params, text(v))));
+                w.add(cond, text(v));
             }
         }
         if let Some(active) = self.is_active {
-            conds.push(format!(
-                "u.is_active = {}",
-                bind(&mut params, Sql::Integer(active.into()))
-            ));
+            w.add("u.is_active = ?", Sql::Integer(active.into()));
         }
         if let Some(su) = self.is_superuser {
             let exists = "EXISTS (SELECT 1 FROM user_groups ug WHERE ug.user_id = u.id AND ug.group_id IN (SELECT id FROM su))";
-            conds.push(if su {
+            w.push(if su {
                 exists.to_owned()
             } else {
                 format!("NOT {exists}")
@@ -93,72 +78,64 @@ impl UserFilter {
         }
         if let Some(prefix) = &self.path_startswith {
             // A range keeps the path index usable; U+10FFFF sorts after any continuation.
-            let lo = bind(&mut params, text(prefix));
-            let hi = bind(&mut params, Sql::Text(format!("{prefix}\u{10FFFF}")));
-            conds.push(format!("u.path >= {lo} AND u.path < {hi}"));
+            let lo = w.bind(text(prefix));
+            let hi = w.bind(Sql::Text(format!("{prefix}\u{10FFFF}")));
+            w.push(format!("u.path >= {lo} AND u.path < {hi}"));
         }
         if !self.types.is_empty() {
-            conds.push(format!(
-                "u.type IN (SELECT value FROM json_each({}))",
-                bind(&mut params, list(&self.types))
-            ));
+            w.add(
+                "u.type IN (SELECT value FROM json_each(?))",
+                list(&self.types),
+            );
         }
         for (col, values) in [("name", &self.groups_by_name), ("uuid", &self.groups_by_pk)] {
             if !values.is_empty() {
-                conds.push(format!(
+                let cond = format!(
                     "u.id IN (SELECT ug.user_id FROM user_groups ug JOIN groups g ON g.id = ug.group_id
-                              WHERE g.{col} IN (SELECT value FROM json_each({})))",
-                    bind(&mut params, list(values))
-                ));
+                              WHERE g.{col} IN (SELECT value FROM json_each(?)))"
+                );
+                w.add(&cond, list(values));
             }
         }
         for (key, value) in &self.attributes {
-            let path = bind(
-                &mut params,
-                Sql::Text(format!("$.\"{}\"", key.replace('"', "\\\""))),
-            );
-            let want = bind(&mut params, Sql::Text(value.to_string()));
-            conds.push(format!(
+            let path = w.bind(Sql::Text(format!("$.\"{}\"", key.replace('"', "\\\""))));
+            let want = w.bind(Sql::Text(value.to_string()));
+            w.push(format!(
                 "json_extract(u.attributes, {path}) IS json_extract({want}, '$')"
             ));
         }
         match self.last_login_isnull {
-            Some(true) => conds.push("u.last_login IS NULL".into()),
-            Some(false) => conds.push("u.last_login IS NOT NULL".into()),
+            Some(true) => w.push("u.last_login IS NULL"),
+            Some(false) => w.push("u.last_login IS NOT NULL"),
             None => {}
         }
-        for (col, op, value) in [
-            ("date_joined", ">", &self.date_joined_gt),
-            ("date_joined", "<", &self.date_joined_lt),
-            ("last_login", ">", &self.last_login_gt),
-            ("last_login", "<", &self.last_login_lt),
+        for (cond, value) in [
+            ("u.date_joined > ?", &self.date_joined_gt),
+            ("u.date_joined < ?", &self.date_joined_lt),
+            ("u.last_login > ?", &self.last_login_gt),
+            ("u.last_login < ?", &self.last_login_lt),
         ] {
             if let Some(v) = value {
-                conds.push(format!("u.{col} {op} {}", bind(&mut params, text(v))));
+                w.add(cond, text(v));
             }
         }
         if let Some(term) = &self.search {
             if term.chars().count() >= 3 {
                 // Trigram full-text index: substring match, case-insensitive, indexed.
                 let phrase = format!("\"{}\"", term.replace('"', "\"\""));
-                conds.push(format!(
-                    "u.id IN (SELECT rowid FROM users_search WHERE users_search MATCH {})",
-                    bind(&mut params, Sql::Text(phrase))
-                ));
+                w.add(
+                    "u.id IN (SELECT rowid FROM users_search WHERE users_search MATCH ?)",
+                    Sql::Text(phrase),
+                );
             } else {
-                let p = bind(&mut params, Sql::Text(like_pattern(term)));
-                conds.push(format!(
+                let p = w.bind(Sql::Text(contains_pattern(term)));
+                w.push(format!(
                     "(u.username LIKE {p} ESCAPE '\\' OR u.name LIKE {p} ESCAPE '\\'
                       OR u.email LIKE {p} ESCAPE '\\' OR u.uuid LIKE {p} ESCAPE '\\')"
                 ));
             }
         }
-        let clause = if conds.is_empty() {
-            String::new()
-        } else {
-            format!("WHERE {}", conds.join(" AND "))
-        };
-        (clause, params)
+        w
     }
 
     fn order_by(&self) -> String {
@@ -187,25 +164,11 @@ pub fn search(
     offset: i64,
     limit: i64,
 ) -> Result<(i64, Vec<i64>), StoreError> {
-    let (clause, mut params) = f.where_clause();
-    let with = format!("WITH RECURSIVE {SUPERUSER_GROUPS}");
-    let count: i64 = c
-        .prepare_cached(&format!("{with} SELECT COUNT(*) FROM users u {clause}"))?
-        .query_row(rusqlite::params_from_iter(params.iter()), |r| r.get(0))?;
-    if count == 0 || offset >= count {
-        return Ok((count, Vec::new()));
-    }
-    params.push(Sql::Integer(limit));
-    params.push(Sql::Integer(offset));
-    let n = params.len();
-    let sql = format!(
-        "{with} SELECT u.id FROM users u {clause} ORDER BY {} LIMIT ?{} OFFSET ?{n}",
-        f.order_by(),
-        n - 1
-    );
-    let mut stmt = c.prepare_cached(&sql)?;
-    let ids = stmt
-        .query_map(rusqlite::params_from_iter(params.iter()), |r| r.get(0))?
-        .collect::<Result<_, _>>()?;
-    Ok((count, ids))
+    let listing = Listing {
+        with: &format!("WITH RECURSIVE {SUPERUSER_GROUPS}"),
+        select: "u.id",
+        from: "users u",
+        order_by: &f.order_by(),
+    };
+    page(c, &listing, f.conditions(), offset, limit, |r| r.get(0))
 }
