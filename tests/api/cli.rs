@@ -285,3 +285,34 @@ fn backup_writes_a_consistent_copy() {
         .unwrap();
     assert_eq!(users, 1);
 }
+
+#[test]
+fn sigterm_stops_the_server_cleanly() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut server, _, port) = serve(
+        dir.path(),
+        &[("STANDIN_BOOTSTRAP_PASSWORD", ADMIN_PASSWORD)],
+    );
+    assert_eq!(login_status(port, "admin", ADMIN_PASSWORD), 200);
+    let killed = Command::new("kill")
+        .args(["-TERM", &server.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let started = std::time::Instant::now();
+    let status = loop {
+        if let Some(status) = server.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            started.elapsed().as_secs() < 15,
+            "the server did not stop within 15 s"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    assert!(status.success(), "exit status {status:?}");
+    assert!(
+        std::net::TcpStream::connect(("127.0.0.1", port)).is_err(),
+        "the port is closed"
+    );
+}
