@@ -31,10 +31,24 @@ CREATE INDEX users_name ON users (name);
 CREATE INDEX users_email ON users (email);
 CREATE INDEX users_path ON users (path);
 CREATE INDEX users_type ON users (type);
-CREATE INDEX users_is_active ON users (is_active, username);
+-- Covers counting the common `is_active` + `type` filters without touching rows.
+CREATE INDEX users_active_type ON users (is_active, type);
 CREATE INDEX users_date_joined ON users (date_joined);
 CREATE INDEX users_last_login ON users (last_login);
 CREATE INDEX users_last_updated ON users (last_updated);
+
+-- Row counts kept by triggers, so an unfiltered list need not count every row.
+CREATE TABLE counters (
+    name TEXT PRIMARY KEY,
+    n    INTEGER NOT NULL
+) WITHOUT ROWID;
+INSERT INTO counters (name, n) VALUES ('users', 0);
+CREATE TRIGGER users_count_insert AFTER INSERT ON users BEGIN
+    UPDATE counters SET n = n + 1 WHERE name = 'users';
+END;
+CREATE TRIGGER users_count_delete AFTER DELETE ON users BEGIN
+    UPDATE counters SET n = n - 1 WHERE name = 'users';
+END;
 
 CREATE TABLE groups (
     id           INTEGER PRIMARY KEY AUTOINCREMENT,

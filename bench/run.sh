@@ -1,12 +1,20 @@
 #!/usr/bin/env bash
 # standin benchmark harness (not a test: `cargo test` never runs this).
 #
-#   bash bench/run.sh
+#   bash bench/run.sh                # every section
+#   bash bench/run.sh directory      # only the named section(s): foundation, directory
 #
 # Environment knobs (all optional):
 #   DURATION=10s      wrk duration per endpoint (anything wrk's -d accepts)
-#   CONNECTIONS=32    wrk connections
-#   THREADS=2         wrk threads
+#   CONNECTIONS=32    wrk connections (foundation)
+#   THREADS=2         wrk threads (foundation)
+#   DIR_USERS=100000  users seeded by the directory section
+#   DIR_CONNECTIONS=4 wrk connections for the directory list pages (latency)
+#   DIR_THREADS=2     wrk threads for the directory list pages
+#   PUT_CONNECTIONS=64 wrk connections for the directory PUT load
+#   PUT_THREADS=2     wrk threads for the directory PUT load
+#   DIR_TIMEOUT=30s   wrk --timeout in the directory section (wrk drops timed-out
+#                     requests from its latency figures, so keep it above the slowest)
 #   SKIP_BUILD=1      use the existing target/release/standin as is
 #   KEEP_TMP=1        keep the temporary directory (database, server log)
 #   STRICT=1          exit 1 when a target is missed (default: report only)
@@ -23,6 +31,12 @@ DURATION="${DURATION:-10s}"
 CONNECTIONS="${CONNECTIONS:-32}"
 THREADS="${THREADS:-2}"
 STRICT="${STRICT:-0}"
+DIR_USERS="${DIR_USERS:-100000}"
+DIR_CONNECTIONS="${DIR_CONNECTIONS:-4}"
+DIR_THREADS="${DIR_THREADS:-2}"
+PUT_CONNECTIONS="${PUT_CONNECTIONS:-64}"
+PUT_THREADS="${PUT_THREADS:-2}"
+DIR_TIMEOUT="${DIR_TIMEOUT:-30s}"
 
 # Targets (see bench/README.md).
 TARGET_ME_RATIO_PCT=30     # me requests/s >= 30 % of health requests/s
@@ -30,6 +44,10 @@ TARGET_P99_MS=5            # p99 < 5 ms at 32 connections
 TARGET_IDLE_RSS_MIB=15     # idle RSS <= 15 MiB
 TARGET_BIN_MIB=15          # stripped binary <= 15 MiB
 TARGET_READY_MS=100        # ready <= 100 ms after start
+TARGET_LIST_P50_MS=5       # directory: p50 <= 5 ms for each users list page
+TARGET_PUT_RPS=5000        # directory: PUT >= 5 000 requests/s at 64 connections
+TARGET_PUT_P99_MS=50       # directory: PUT p99 <= 50 ms
+TARGET_DIR_RSS_MIB=64      # directory: peak RSS (VmHWM) <= 64 MiB with 100 000 users
 
 BOOTSTRAP_PASSWORD="bench-$(date +%s)-$$-Passw0rd"
 
@@ -91,6 +109,9 @@ row() {
 fcmp() { awk "BEGIN { print (($1) ? 1 : 0) }"; }
 
 rss_kib() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
+hwm_kib() { awk '/^VmHWM:/ { print $2 }' "/proc/$1/status"; }
+now_s() { date +%s.%N; }
+since() { awk -v a="$1" -v b="$(now_s)" 'BEGIN { printf "%.1f", b - a }'; }
 kib_to_mib() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
 
 free_port() {
@@ -212,20 +233,30 @@ login() {
     [[ "$code" == 200 ]] || die "GET /api/v3/core/users/me/ with the session cookie returned $code: $(head -c 500 "$TMP/me.json")"
 }
 
-# run_wrk NAME URL [HEADER]: runs wrk and sets WRK_RPS, WRK_P99_MS, WRK_NON2XX, WRK_ERRORS.
-run_wrk() {
-    local name="$1" url="$2" header="${3:-}"
-    local out="$OUT_DIR/wrk-$name.txt"
-    local args=(-t "$THREADS" -c "$CONNECTIONS" -d "$DURATION" --latency)
-    [[ -n "$header" ]] && args+=(-H "$header")
-    log "wrk $name: -t $THREADS -c $CONNECTIONS -d $DURATION --latency${header:+ (with session cookie)} $url"
-    wrk "${args[@]}" "$url" >"$out" 2>&1 || die "wrk failed for $name: $(cat "$out")"
-    WRK_RPS="$(awk '/^Requests\/sec:/ { print $2 }' "$out")"
-    # "     99%    1.23ms" -> milliseconds (wrk prints us, ms, s or m)
-    WRK_P99_MS="$(awk '$1 == "99%" {
+# wrk_ms FILE PERCENTILE: that line of wrk's --latency distribution in milliseconds
+# ("     99%    1.23ms"; wrk prints us, ms, s or m).
+wrk_ms() {
+    awk -v p="$2" '$1 == p {
         v = $2; u = v; sub(/[0-9.]+/, "", u); n = v + 0;
         if (u == "us") n /= 1000; else if (u == "s") n *= 1000; else if (u == "m") n *= 60000;
-        printf "%.3f", n }' "$out")"
+        printf "%.3f", n }' "$1"
+}
+
+# wrk_run NAME THREADS CONNECTIONS URL [MORE WRK ARGS...]: runs wrk --latency into
+# $OUT_DIR/wrk-NAME.txt and sets WRK_RPS, WRK_REQUESTS, WRK_P50_MS, WRK_P99_MS,
+# WRK_NON2XX and WRK_ERRORS (wrk's "Socket errors" text, empty when there were none).
+# MORE WRK ARGS may hold options (-H, -s) and, after `--`, the script's arguments.
+wrk_run() {
+    local name="$1" threads="$2" conns="$3" url="$4"
+    shift 4
+    local out="$OUT_DIR/wrk-$name.txt"
+    log "wrk $name: -t $threads -c $conns -d $DURATION --latency $url"
+    wrk -t "$threads" -c "$conns" -d "$DURATION" --latency "$url" "$@" >"$out" 2>&1 \
+        || die "wrk failed for $name: $(cat "$out")"
+    WRK_RPS="$(awk '/^Requests\/sec:/ { print $2 }' "$out")"
+    WRK_REQUESTS="$(awk '/ requests in / { print $1 }' "$out")"
+    WRK_P50_MS="$(wrk_ms "$out" 50%)"
+    WRK_P99_MS="$(wrk_ms "$out" 99%)"
     WRK_NON2XX="$(awk '/Non-2xx or 3xx responses:/ { print $NF }' "$out")"
     WRK_NON2XX="${WRK_NON2XX:-0}"
     WRK_ERRORS="$(awk '/Socket errors:/ { sub(/.*Socket errors: /, ""); print }' "$out")"
@@ -235,6 +266,16 @@ run_wrk() {
     fi
     if [[ -n "$WRK_ERRORS" ]]; then
         log "WARNING: $name: socket errors: $WRK_ERRORS"
+    fi
+}
+
+# run_wrk NAME URL [HEADER]: wrk_run with THREADS and CONNECTIONS (foundation).
+run_wrk() {
+    local name="$1" url="$2" header="${3:-}"
+    if [[ -n "$header" ]]; then
+        wrk_run "$name" "$THREADS" "$CONNECTIONS" "$url" -H "$header"
+    else
+        wrk_run "$name" "$THREADS" "$CONNECTIONS" "$url"
     fi
 }
 
@@ -297,10 +338,144 @@ bench_foundation() {
 }
 
 # ---------------------------------------------------------------------------
-# section 2 (future): bench_directory — 100 000 seeded users, list/search/page.
-# Add it as its own function with its own fresh database and server, and call it
-# from main after bench_foundation. Not implemented yet.
+# section 2: directory (DIR_USERS seeded users with groups and roles)
 # ---------------------------------------------------------------------------
+
+# get_check NAME PATH: one GET of PATH with the session cookie. Returns 0 on 200 (the
+# body is in $TMP/check-NAME.json); otherwise prints the exact request and response,
+# adds a FAIL row and returns 1.
+get_check() {
+    local name="$1" path="$2" port="$3" code
+    code="$(curl -sS -o "$TMP/check-$name.json" -w '%{http_code}' \
+        -H "Cookie: standin_session=$SESSION_COOKIE" \
+        "http://127.0.0.1:$port$path")" || code="curl-error"
+    if [[ "$code" == 200 ]]; then
+        return 0
+    fi
+    log "ERROR: GET $path (Cookie: standin_session=...) answered $code:"
+    head -c 2000 "$TMP/check-$name.json" >&2 || true
+    printf '\n' >&2
+    row "dir: $name answer" "HTTP $code" "200" 0
+    return 1
+}
+
+# json_count FILE: the `pagination.count` of a list answer.
+json_count() {
+    python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["pagination"]["count"])' "$1"
+}
+
+# seed_value KEY: a `key value` line printed by seed_directory.py.
+seed_value() { awk -v k="$1" '$1 == k { print $2 }' <<<"$SEED_OUT"; }
+
+# bench_list NAME PATH PORT: checks PATH once, then wrk at DIR_THREADS/DIR_CONNECTIONS
+# and adds the p50 (against its target), p99 and req/s rows.
+bench_list() {
+    local name="$1" path="$2" port="$3"
+    get_check "$name" "$path" "$port" || return 0
+    log "$name: GET $path -> 200, count $(json_count "$TMP/check-$name.json")," \
+        "$(python3 -c 'import json, sys; print(len(json.load(open(sys.argv[1]))["results"]))' \
+            "$TMP/check-$name.json") results on the page"
+    wrk_run "dir-${name// /-}" "$DIR_THREADS" "$DIR_CONNECTIONS" "http://127.0.0.1:$port$path" \
+        --timeout "$DIR_TIMEOUT" -H "Cookie: standin_session=$SESSION_COOKIE"
+    row "dir: $name p50" "$WRK_P50_MS ms" "<= $TARGET_LIST_P50_MS ms" \
+        "$(fcmp "$WRK_P50_MS <= $TARGET_LIST_P50_MS")"
+    row "dir: $name p99" "$WRK_P99_MS ms"
+    row "dir: $name req/s" "$WRK_RPS ($WRK_REQUESTS requests)"
+    [[ "$WRK_NON2XX" == 0 ]] || row "dir: $name non-2xx" "$WRK_NON2XX" "0" 0
+    [[ -z "$WRK_ERRORS" ]] || row "dir: $name socket errors" "$WRK_ERRORS" "none" 0
+}
+
+bench_directory() {
+    local t_section db pool port
+    t_section="$(now_s)"
+    db="$TMP/directory.db"
+    pool="$TMP/put-pool.tsv"
+    log "section directory: $DIR_USERS users in $db"
+
+    # 1. The first start creates the schema and the bootstrap admin (bootstrap only
+    #    happens on an empty users table, so it must come before the seeding).
+    port="$(free_port)"
+    start_server "$db" "$port"
+    stop_server
+
+    # 2. Seed straight into SQLite, in one transaction.
+    local t_seed seed_out seed_wall
+    t_seed="$(now_s)"
+    seed_out="$(python3 "$SCRIPT_DIR/seed_directory.py" "$db" "$DIR_USERS" "$pool")" \
+        || die "seeding failed"
+    seed_wall="$(since "$t_seed")"
+    SEED_OUT="$seed_out"
+    log "seeded in ${seed_wall} s: $(tr '\n' ' ' <<<"$seed_out")"
+    row "dir: seed $(seed_value users) users" "$(seed_value seed_seconds) s (wall $seed_wall s)"
+    row "dir: seeded rows" "$(seed_value groups) groups, $(seed_value user_groups) memberships, $(seed_value user_roles) user roles"
+    row "dir: database size" "$(kib_to_mib $(( $(stat -c %s "$db") / 1024 ))) MiB"
+
+    # 3. Serve it.
+    port="$(free_port)"
+    start_server "$db" "$port"
+    log "ready after $READY_MS ms with $DIR_USERS users (pid $SERVER_PID, port $port)"
+    row "dir: ready after start" "$READY_MS ms"
+    login "$port"
+    local csrf
+    csrf="$(awk -F'\t' '$6 == "standin_csrf" { print $7 }' "$TMP/cookies.txt" | tail -n 1)"
+    [[ -n "$csrf" ]] || die "login returned 200 but set no standin_csrf cookie"
+    log "logged in as admin (session cookie + standin_csrf for writes)"
+
+    # 4. List pages, at low concurrency so p50 is service time rather than queueing.
+    local term
+    term="$(seed_value search_term)"
+    bench_list "users page 20" "/api/v3/core/users/" "$port"
+    bench_list "users page 100" "/api/v3/core/users/?page_size=100" "$port"
+    row "dir: search term" "'$term' ($(seed_value search_matches) users in the seeded index)"
+    bench_list "search" "/api/v3/core/users/?search=$term" "$port"
+    bench_list "filtered 100" \
+        "/api/v3/core/users/?is_active=true&type=internal&ordering=-date_joined&page_size=100" "$port"
+    row "dir: RSS after lists" "$(kib_to_mib "$(rss_kib "$SERVER_PID")") MiB"
+
+    # 5. PUT load: same username, groups and roles, changed name, random seeded user.
+    local cookie_h="Cookie: standin_session=$SESSION_COOKIE; standin_csrf=$csrf"
+    local first_pk first_user first_name first_groups first_roles code
+    IFS=$'\t' read -r first_pk first_user first_name first_groups first_roles <"$pool"
+    code="$(curl -sS -o "$TMP/check-put.json" -w '%{http_code}' -X PUT \
+        -H "$cookie_h" -H "X-Standin-CSRF: $csrf" -H 'Content-Type: application/json' \
+        --data "{\"username\":$first_user,\"groups\":$first_groups,\"roles\":$first_roles,\"name\":\"$first_name (check)\"}" \
+        "http://127.0.0.1:$port/api/v3/core/users/$first_pk/")" || code="curl-error"
+    if [[ "$code" != 200 ]]; then
+        log "ERROR: PUT /api/v3/core/users/$first_pk/ answered $code:"
+        head -c 2000 "$TMP/check-put.json" >&2 || true
+        printf '\n' >&2
+        row "dir: PUT answer" "HTTP $code" "200" 0
+    else
+        wrk_run dir-put "$PUT_THREADS" "$PUT_CONNECTIONS" "http://127.0.0.1:$port/" \
+            --timeout "$DIR_TIMEOUT" -s "$SCRIPT_DIR/put_user.lua" \
+            -H "$cookie_h" -H "X-Standin-CSRF: $csrf" -H 'Content-Type: application/json' \
+            -- "$pool"
+        local out="$OUT_DIR/wrk-dir-put.txt"
+        log "PUT statuses: $(awk '$1 == "put-status" { printf "%s x%s  ", $2, $3 }' "$out")"
+        if grep -q '^put-sample-' "$out"; then
+            log "a non-2xx PUT answer:"
+            grep '^put-sample-' "$out" >&2
+        fi
+        row "dir: PUT req/s" "$WRK_RPS ($WRK_REQUESTS requests)" ">= $TARGET_PUT_RPS" \
+            "$(fcmp "$WRK_RPS >= $TARGET_PUT_RPS")"
+        row "dir: PUT p50" "$WRK_P50_MS ms"
+        row "dir: PUT p99" "$WRK_P99_MS ms" "<= $TARGET_PUT_P99_MS ms" \
+            "$(fcmp "$WRK_P99_MS <= $TARGET_PUT_P99_MS")"
+        local ok=0
+        [[ "$WRK_NON2XX" == 0 && -z "$WRK_ERRORS" ]] && ok=1
+        row "dir: PUT errors" "$WRK_NON2XX non-2xx${WRK_ERRORS:+; socket: $WRK_ERRORS}" "0" "$ok"
+    fi
+
+    # 6. Memory after the loads.
+    kill -0 "$SERVER_PID" 2>/dev/null || die "standin died during the directory benchmark"
+    row "dir: RSS after loads" "$(kib_to_mib "$(rss_kib "$SERVER_PID")") MiB"
+    local hwm
+    hwm="$(hwm_kib "$SERVER_PID")"
+    row "dir: peak RSS (VmHWM)" "$(kib_to_mib "$hwm") MiB" "<= $TARGET_DIR_RSS_MIB MiB" \
+        "$(fcmp "$hwm <= $TARGET_DIR_RSS_MIB * 1024")"
+    stop_server
+    row "dir: section wall time" "$(since "$t_section") s"
+}
 
 # ---------------------------------------------------------------------------
 # summary
@@ -308,18 +483,31 @@ bench_foundation() {
 
 print_summary() {
     local file="$OUT_DIR/summary.txt"
+    local r m v t res wm=6 wv=5 wt=6
+    for r in "${SUMMARY_ROWS[@]}"; do
+        IFS='|' read -r m v t res <<<"$r"
+        (( ${#m} > wm )) && wm=${#m}
+        (( ${#v} > wv )) && wv=${#v}
+        (( ${#t} > wt )) && wt=${#t}
+    done
     {
         printf 'standin benchmark — %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)"
-        printf 'commit %s, %s CPUs, wrk -t%s -c%s -d%s --latency, server log level warn (access log off)\n' \
+        printf 'commit %s, %s CPUs, sections: %s; wrk -d%s --latency; server log level warn (access log off)\n' \
             "$(git -C "$REPO_ROOT" rev-parse --short HEAD 2>/dev/null || echo '?')" "$(nproc)" \
-            "$THREADS" "$CONNECTIONS" "$DURATION"
+            "${SECTIONS[*]}" "$DURATION"
+        if [[ " ${SECTIONS[*]} " == *" foundation "* ]]; then
+            printf 'foundation: wrk -t%s -c%s\n' "$THREADS" "$CONNECTIONS"
+        fi
+        if [[ " ${SECTIONS[*]} " == *" directory "* ]]; then
+            printf 'directory: %s users; list pages wrk -t%s -c%s; PUT wrk -t%s -c%s (session cookie + X-Standin-CSRF)\n' \
+                "$DIR_USERS" "$DIR_THREADS" "$DIR_CONNECTIONS" "$PUT_THREADS" "$PUT_CONNECTIONS"
+        fi
         printf '\n'
-        local r m v t res
-        printf '%-24s %-26s %-14s %s\n' metric value target result
-        printf '%-24s %-26s %-14s %s\n' ------ ----- ------ ------
+        printf '%-*s  %-*s  %-*s  %s\n' "$wm" metric "$wv" value "$wt" target result
+        printf '%-*s  %-*s  %-*s  %s\n' "$wm" ------ "$wv" ----- "$wt" ------ ------
         for r in "${SUMMARY_ROWS[@]}"; do
             IFS='|' read -r m v t res <<<"$r"
-            printf '%-24s %-26s %-14s %s\n' "$m" "$v" "$t" "$res"
+            printf '%-*s  %-*s  %-*s  %s\n' "$wm" "$m" "$wv" "$v" "$wt" "$t" "$res"
         done
         printf '\n'
         if [[ $MISSED -eq 0 ]]; then
@@ -331,7 +519,24 @@ print_summary() {
     printf '(written to %s; raw wrk output beside it)\n' "$file"
 }
 
+usage() {
+    printf 'usage: bash bench/run.sh [foundation|directory|all]...\n' >&2
+    exit 2
+}
+
 main() {
+    SECTIONS=()
+    local arg
+    for arg in "$@"; do
+        case "$arg" in
+            all) SECTIONS+=(foundation directory) ;;
+            foundation | directory) SECTIONS+=("$arg") ;;
+            -h | --help) usage ;;
+            *) printf 'bench: unknown section %s\n' "$arg" >&2; usage ;;
+        esac
+    done
+    [[ ${#SECTIONS[@]} -gt 0 ]] || SECTIONS=(foundation directory)
+
     mkdir -p "$OUT_DIR"
     trap cleanup EXIT
     trap 'exit 130' INT TERM
@@ -339,8 +544,12 @@ main() {
     build_release
     TMP="$(mktemp -d -t standin-bench.XXXXXX)"
 
-    bench_foundation
-    # bench_directory   # future: 100 000 seeded users
+    local t_run section
+    t_run="$(now_s)"
+    for section in "${SECTIONS[@]}"; do
+        "bench_$section"
+    done
+    log "sections done in $(since "$t_run") s"
 
     print_summary
     if [[ "$STRICT" == 1 && $MISSED -gt 0 ]]; then

@@ -10,6 +10,7 @@ pub mod db;
 pub mod domain;
 pub mod error;
 pub mod http;
+pub mod memory;
 pub mod startup;
 pub mod state;
 pub mod store;

@@ -2,14 +2,16 @@
 //! connection on actix's blocking pool, so no SQLite call ever blocks an async worker.
 
 mod migrate;
+mod writer;
 
 pub use migrate::{SCHEMA_VERSION, migrate};
+pub use writer::Writer;
 
 use crate::store::StoreError;
+use r2d2::ManageConnection;
 use r2d2_sqlite::SqliteConnectionManager;
-use rusqlite::{Connection, Transaction, TransactionBehavior};
+use rusqlite::{Connection, TransactionBehavior};
 use std::path::Path;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 pub type Pool = r2d2::Pool<SqliteConnectionManager>;
@@ -22,23 +24,26 @@ const CONNECTION_PRAGMAS: &str = "PRAGMA journal_mode = WAL;
      PRAGMA synchronous = NORMAL;
      PRAGMA temp_store = MEMORY;";
 
-/// The database handle shared by every request: a connection pool plus an in-process
-/// writer lock, so concurrent writers queue here instead of sleeping in SQLite's busy
-/// handler.
+fn manager_for(path: &Path) -> SqliteConnectionManager {
+    SqliteConnectionManager::file(path).with_init(|c| {
+        c.execute_batch(CONNECTION_PRAGMAS)?;
+        c.set_prepared_statement_cache_capacity(64);
+        Ok(())
+    })
+}
+
+/// The database handle shared by every request: a pool of reading connections and
+/// the one [`Writer`].
 #[derive(Clone)]
 pub struct Db {
     pool: Pool,
-    writer: Arc<Mutex<()>>,
+    writer: Writer,
 }
 
 impl Db {
     /// Opens (creating if needed) the database at `path` and brings its schema up to date.
     pub fn open(path: &Path, pool_size: u32) -> Result<Db, StoreError> {
-        let manager = SqliteConnectionManager::file(path).with_init(|c| {
-            c.execute_batch(CONNECTION_PRAGMAS)?;
-            c.set_prepared_statement_cache_capacity(64);
-            Ok(())
-        });
+        let manager = manager_for(path);
         let pool = r2d2::Pool::builder()
             .max_size(pool_size)
             .min_idle(Some(1))
@@ -47,10 +52,10 @@ impl Db {
         let mut conn = pool.get()?;
         migrate(&mut conn)?;
         drop(conn);
-        Ok(Db {
-            pool,
-            writer: Arc::new(Mutex::new(())),
-        })
+        let writer_conn = manager_for(path).connect()?;
+        let writer = Writer::start(writer_conn)
+            .map_err(|e| StoreError::Other(format!("writer thread: {e}")))?;
+        Ok(Db { pool, writer })
     }
 
     /// Runs a read-only `f` on the blocking pool.
@@ -65,17 +70,15 @@ impl Db {
             .map_err(|e| StoreError::Other(format!("blocking pool: {e}")))?
     }
 
-    /// Runs `f` inside one `BEGIN IMMEDIATE` transaction on the blocking pool; commits
-    /// when it returns `Ok`, rolls back otherwise.
+    /// Runs `f` on the writer thread inside a `BEGIN IMMEDIATE` transaction, as one
+    /// savepoint: its changes are kept when it returns `Ok` and the transaction has
+    /// committed, and undone otherwise.
     pub async fn write<T, F>(&self, f: F) -> Result<T, StoreError>
     where
-        F: FnOnce(&Transaction) -> Result<T, StoreError> + Send + 'static,
+        F: FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
         T: Send + 'static,
     {
-        let db = self.clone();
-        actix_web::web::block(move || db.write_now(f))
-            .await
-            .map_err(|e| StoreError::Other(format!("blocking pool: {e}")))?
+        self.writer.write(f).await
     }
 
     /// [`Db::read`] for synchronous callers (command-line tools, startup).
@@ -87,14 +90,13 @@ impl Db {
         f(&conn)
     }
 
-    /// [`Db::write`] for synchronous callers (command-line tools, startup).
+    /// [`Db::write`] for synchronous callers (command-line tools, startup), on a pooled
+    /// connection in its own transaction.
     pub fn write_now<T>(
         &self,
-        f: impl FnOnce(&Transaction) -> Result<T, StoreError>,
+        f: impl FnOnce(&Connection) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
         let mut conn = self.pool.get()?;
-        // A poisoned lock only means another writer panicked; its transaction rolled back.
-        let _turn = self.writer.lock().unwrap_or_else(|p| p.into_inner());
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let out = f(&tx)?;
         tx.commit()?;

@@ -203,6 +203,7 @@ pub fn list(
         select: COLUMNS,
         from: "events e",
         order_by: &format!("e.created {dir}, e.id {dir}"),
+        total: None,
     };
     page(c, &listing, f.conditions(), offset, limit, from_row)
 }

@@ -144,6 +144,7 @@ pub fn search(
         select: "g.id",
         from: "groups g",
         order_by: &format!("g.name {dir}, g.id {dir}"),
+        total: None,
     };
     page(c, &listing, f.conditions(), offset, limit, |r| r.get(0))
 }

@@ -8,7 +8,8 @@ use rusqlite::{Connection, Row};
 /// `WHERE` conditions and their positional parameters.
 #[derive(Debug, Default)]
 pub struct Conditions {
-    parts: Vec<String>,
+    /// Each condition as the count query uses it, and as the page query does.
+    parts: Vec<(String, String)>,
     params: Vec<Sql>,
 }
 
@@ -23,20 +24,45 @@ impl Conditions {
     /// Adds `cond`, whose `?` stands for `v`.
     pub fn add(&mut self, cond: &str, v: Sql) {
         let placeholder = self.bind(v);
-        self.parts.push(cond.replace('?', &placeholder));
+        self.push(cond.replace('?', &placeholder));
     }
 
     /// Adds a condition whose parameters, if any, were bound with [`Conditions::bind`].
     pub fn push(&mut self, cond: impl Into<String>) {
-        self.parts.push(cond.into());
+        let cond = cond.into();
+        self.parts.push((cond.clone(), cond));
     }
 
-    fn clause(&self) -> String {
+    /// Adds a condition on a column with few distinct values (`u.is_active = ?`). The
+    /// count may use an index for it, but the page query must not: the index would
+    /// match most rows and then need sorting, where walking the ordering's index and
+    /// stopping after one page is cheap. The unary `+` keeps SQLite off the index.
+    pub fn add_coarse(&mut self, cond: &str, v: Sql) {
+        let placeholder = self.bind(v);
+        let cond = cond.replace('?', &placeholder);
+        self.parts.push((cond.clone(), format!("+{cond}")));
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.parts.is_empty()
+    }
+
+    fn clause(&self, for_page: bool) -> String {
         if self.parts.is_empty() {
-            String::new()
-        } else {
-            format!("WHERE {}", self.parts.join(" AND "))
+            return String::new();
         }
+        let parts: Vec<&str> = self
+            .parts
+            .iter()
+            .map(|(count, page)| {
+                if for_page {
+                    page.as_str()
+                } else {
+                    count.as_str()
+                }
+            })
+            .collect();
+        format!("WHERE {}", parts.join(" AND "))
     }
 }
 
@@ -47,6 +73,8 @@ pub struct Listing<'a> {
     pub select: &'a str,
     pub from: &'a str,
     pub order_by: &'a str,
+    /// A cheaper query for the count when there is no condition (e.g. a counter).
+    pub total: Option<&'a str>,
 }
 
 /// How many rows match `conds`, and the rows of the page `offset..offset+limit`.
@@ -63,11 +91,16 @@ pub fn page<T>(
         select,
         from,
         order_by,
+        total,
     } = listing;
-    let clause = conds.clause();
+    let clause = conds.clause(true);
+    let count_sql = match total {
+        Some(sql) if conds.is_empty() => (*sql).to_owned(),
+        _ => format!("{with} SELECT COUNT(*) FROM {from} {}", conds.clause(false)),
+    };
     let mut params = conds.params;
     let count: i64 = c
-        .prepare_cached(&format!("{with} SELECT COUNT(*) FROM {from} {clause}"))?
+        .prepare_cached(&count_sql)?
         .query_row(rusqlite::params_from_iter(params.iter()), |r| r.get(0))?;
     if count == 0 || offset >= count {
         return Ok((count, Vec::new()));
@@ -106,8 +139,16 @@ mod tests {
         w.add("a = ?", Sql::Integer(1));
         let p = w.bind(Sql::Text("x".into()));
         w.push(format!("(b = {p} OR c = {p})"));
-        assert_eq!(w.clause(), "WHERE a = ?1 AND (b = ?2 OR c = ?2)");
-        assert_eq!(Conditions::default().clause(), "");
+        w.add_coarse("d = ?", Sql::Integer(0));
+        assert_eq!(
+            w.clause(false),
+            "WHERE a = ?1 AND (b = ?2 OR c = ?2) AND d = ?3"
+        );
+        assert_eq!(
+            w.clause(true),
+            "WHERE a = ?1 AND (b = ?2 OR c = ?2) AND +d = ?3"
+        );
+        assert_eq!(Conditions::default().clause(false), "");
     }
 
     #[test]
@@ -127,6 +168,7 @@ mod tests {
             select: "n",
             from: "t",
             order_by: "n DESC",
+            total: None,
         };
         let mut w = Conditions::default();
         w.add("n > ?", Sql::Integer(1));

@@ -41,6 +41,7 @@ pub fn search(
         select: "id",
         from: "roles",
         order_by: &format!("name {dir}, id {dir}"),
+        total: None,
     };
     page(c, &listing, w, offset, limit, |r| r.get(0))
 }

@@ -77,6 +77,7 @@ pub fn list(
         select: COLUMNS,
         from: "tokens t",
         order_by: &f.order_by(),
+        total: None,
     };
     page(c, &listing, f.conditions(), offset, limit, from_row)
 }

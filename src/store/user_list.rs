@@ -66,7 +66,7 @@ impl UserFilter {
             }
         }
         if let Some(active) = self.is_active {
-            w.add("u.is_active = ?", Sql::Integer(active.into()));
+            w.add_coarse("u.is_active = ?", Sql::Integer(active.into()));
         }
         if let Some(su) = self.is_superuser {
             let exists = "EXISTS (SELECT 1 FROM user_groups ug WHERE ug.user_id = u.id AND ug.group_id IN (SELECT id FROM su))";
@@ -83,7 +83,7 @@ impl UserFilter {
             w.push(format!("u.path >= {lo} AND u.path < {hi}"));
         }
         if !self.types.is_empty() {
-            w.add(
+            w.add_coarse(
                 "u.type IN (SELECT value FROM json_each(?))",
                 list(&self.types),
             );
@@ -169,6 +169,7 @@ pub fn search(
         select: "u.id",
         from: "users u",
         order_by: &f.order_by(),
+        total: Some("SELECT n FROM counters WHERE name = 'users'"),
     };
     page(c, &listing, f.conditions(), offset, limit, |r| r.get(0))
 }

@@ -154,3 +154,25 @@ async fn the_root_redirects_to_the_admin_page() {
     assert_eq!(res.status(), StatusCode::OK);
     assert!(res.text().await.unwrap().contains("<title>standin"));
 }
+
+#[actix_web::test]
+async fn a_server_error_is_opaque_and_carries_a_request_id() {
+    let app = TestApp::spawn().await;
+    // Break the database under the server: recording the failed login now fails.
+    app.sql("DROP TABLE events");
+    let res = app
+        .client()
+        .post(
+            "/api/v3/auth/login/",
+            json!({"username": "admin", "password": "wrong"}),
+        )
+        .await;
+    assert!(res.headers().contains_key("x-request-id"));
+    let (status, body) = parts(res).await;
+    assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+    assert_eq!(
+        body,
+        json!({"detail": "Internal error."}),
+        "no SQL, no table names, no paths"
+    );
+}

@@ -1,0 +1,199 @@
+//! The one writer: a thread that owns a connection and commits queued writes in
+//! batches. Each write runs inside its own savepoint, so it succeeds or fails alone,
+//! and answers only after the transaction holding it has committed. Batching turns
+//! many small commits (each flushing the search index and the WAL) into one, and
+//! writers queue here instead of sleeping in SQLite's busy handler.
+
+use crate::store::StoreError;
+use rusqlite::Connection;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::mpsc::{self, Receiver, Sender};
+
+/// Most writes committed together.
+const MAX_BATCH: usize = 64;
+
+/// A queued write: run it, then hear whether its transaction committed.
+trait Job: Send {
+    /// Runs the write; `true` when it succeeded and its changes should stay.
+    fn run(&mut self, c: &Connection) -> bool;
+    /// Delivers the outcome once the batch's transaction has committed (or failed).
+    fn finish(self: Box<Self>, committed: Result<(), String>);
+}
+
+struct Write<T, F> {
+    f: Option<F>,
+    out: Option<Result<T, StoreError>>,
+    reply: tokio::sync::oneshot::Sender<Result<T, StoreError>>,
+}
+
+impl<T, F> Job for Write<T, F>
+where
+    T: Send,
+    F: FnOnce(&Connection) -> Result<T, StoreError> + Send,
+{
+    fn run(&mut self, c: &Connection) -> bool {
+        let Some(f) = self.f.take() else { return false };
+        let out = catch_unwind(AssertUnwindSafe(|| f(c)))
+            .unwrap_or_else(|_| Err(StoreError::Other("a write panicked".into())));
+        let ok = out.is_ok();
+        self.out = Some(out);
+        ok
+    }
+
+    fn finish(self: Box<Self>, committed: Result<(), String>) {
+        let result = match (self.out, committed) {
+            (Some(Err(e)), _) => Err(e),
+            (Some(Ok(v)), Ok(())) => Ok(v),
+            (Some(Ok(_)), Err(e)) | (None, Err(e)) => {
+                Err(StoreError::Other(format!("commit failed: {e}")))
+            }
+            (None, Ok(())) => Err(StoreError::Other("write was not run".into())),
+        };
+        // The caller may have gone away (client disconnected); the write stands.
+        let _ = self.reply.send(result);
+    }
+}
+
+/// Handle to the writer thread; cloning shares the queue.
+#[derive(Clone)]
+pub struct Writer {
+    queue: Sender<Box<dyn Job>>,
+}
+
+impl Writer {
+    /// Starts the writer thread on `conn`.
+    pub fn start(conn: Connection) -> std::io::Result<Writer> {
+        let (queue, jobs) = mpsc::channel::<Box<dyn Job>>();
+        std::thread::Builder::new()
+            .name("standin-writer".into())
+            .spawn(move || run(conn, jobs))?;
+        Ok(Writer { queue })
+    }
+
+    /// Queues `f` and waits for it to be committed.
+    pub async fn write<T, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        F: FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        let job = Write {
+            f: Some(f),
+            out: None,
+            reply,
+        };
+        self.queue
+            .send(Box::new(job))
+            .map_err(|_| StoreError::Other("the writer has stopped".into()))?;
+        answer
+            .await
+            .map_err(|_| StoreError::Other("the writer dropped a write".into()))?
+    }
+}
+
+fn run(conn: Connection, jobs: Receiver<Box<dyn Job>>) {
+    while let Ok(first) = jobs.recv() {
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH {
+            match jobs.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        let committed = commit_batch(&conn, &mut batch).map_err(|e| {
+            log::error!("write batch of {} failed: {e}", batch.len());
+            let _ = conn.execute_batch("ROLLBACK");
+            e.to_string()
+        });
+        for job in batch {
+            job.finish(committed.clone());
+        }
+    }
+}
+
+fn commit_batch(conn: &Connection, batch: &mut [Box<dyn Job>]) -> rusqlite::Result<()> {
+    conn.execute_batch("BEGIN IMMEDIATE")?;
+    for job in batch.iter_mut() {
+        conn.execute_batch("SAVEPOINT job")?;
+        if job.run(conn) {
+            conn.execute_batch("RELEASE job")?;
+        } else {
+            conn.execute_batch("ROLLBACK TO job; RELEASE job")?;
+        }
+    }
+    conn.execute_batch("COMMIT")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn writer() -> (tempfile::TempDir, Writer, std::path::PathBuf) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("w.db");
+        let c = Connection::open(&path).unwrap();
+        c.execute_batch("PRAGMA journal_mode = WAL; CREATE TABLE t (n INTEGER UNIQUE);")
+            .unwrap();
+        (dir, Writer::start(c).unwrap(), path)
+    }
+
+    #[actix_web::test]
+    async fn a_failed_write_rolls_back_alone() {
+        let (_dir, w, path) = writer();
+        let ok = w.write(|c| Ok(c.execute("INSERT INTO t VALUES (1)", [])?));
+        let dup = w.write(|c| {
+            c.execute("INSERT INTO t VALUES (2)", [])?;
+            c.execute("INSERT INTO t VALUES (1)", [])?;
+            Ok(())
+        });
+        let (ok, dup) = futures_util::future::join(ok, dup).await;
+        assert_eq!(ok.unwrap(), 1);
+        assert!(matches!(dup, Err(StoreError::Invalid(_))), "{dup:?}");
+        let c = Connection::open(&path).unwrap();
+        let rows: Vec<i64> = c
+            .prepare("SELECT n FROM t ORDER BY n")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        assert_eq!(
+            rows,
+            [1],
+            "the failed write's first insert was rolled back too"
+        );
+    }
+
+    #[actix_web::test]
+    async fn many_concurrent_writes_all_commit() {
+        let (_dir, w, path) = writer();
+        let writes = (0..200).map(|i| {
+            let w = w.clone();
+            async move {
+                w.write(move |c| Ok(c.execute("INSERT INTO t VALUES (?1)", [i])?))
+                    .await
+            }
+        });
+        for r in futures_util::future::join_all(writes).await {
+            assert_eq!(r.unwrap(), 1);
+        }
+        let c = Connection::open(&path).unwrap();
+        let n: i64 = c
+            .query_row("SELECT COUNT(*) FROM t", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(n, 200);
+    }
+
+    #[actix_web::test]
+    async fn a_panicking_write_fails_without_stopping_the_writer() {
+        let (_dir, w, _path) = writer();
+        let r: Result<(), _> = w.write(|_| panic!("boom")).await;
+        assert!(r.is_err());
+        assert_eq!(
+            w.write(|c| Ok(c.execute("INSERT INTO t VALUES (5)", [])?))
+                .await
+                .unwrap(),
+            1
+        );
+    }
+}
