@@ -45,7 +45,7 @@ impl Application {
         let key =
             auth::key::load_or_create(config.session.secret_key.as_deref(), &config.database.path)?;
         let passwords = Passwords::new(&config.security);
-        let install_id = db.write_now(|c| meta::install_id(c))?;
+        let install_id = db.write_now(meta::install_id)?;
         bootstrap::run(&db, &config, &passwords)?;
         let listener = TcpListener::bind(&config.server.listen)?;
         let port = listener.local_addr()?.port();
@@ -127,7 +127,7 @@ fn spawn_maintenance(db: Db, retention_days: u32) {
         let mut tick = actix_web::rt::time::interval(Duration::from_secs(60));
         for minute in 0u64.. {
             tick.tick().await;
-            if let Err(e) = db.write(|c| impersonations::expire_due(c)).await {
+            if let Err(e) = db.write(impersonations::expire_due).await {
                 log::error!("ending expired impersonations failed: {e}");
             }
             if minute % 60 != 0 {
