@@ -164,7 +164,9 @@ CREATE TRIGGER users_search_delete AFTER DELETE ON users BEGIN
     INSERT INTO users_search (users_search, rowid, username, name, email, uuid)
     VALUES ('delete', old.id, old.username, old.name, old.email, old.uuid);
 END;
-CREATE TRIGGER users_search_update AFTER UPDATE OF username, name, email ON users BEGIN
+CREATE TRIGGER users_search_update AFTER UPDATE OF username, name, email ON users
+WHEN old.username IS NOT new.username OR old.name IS NOT new.name OR old.email IS NOT new.email
+BEGIN
     INSERT INTO users_search (users_search, rowid, username, name, email, uuid)
     VALUES ('delete', old.id, old.username, old.name, old.email, old.uuid);
     INSERT INTO users_search (rowid, username, name, email, uuid)

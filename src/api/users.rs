@@ -209,25 +209,20 @@ async fn change(
     identity.require("core.change_user")?;
     let (change, mut errors) = user_request::parse(body, mode)?;
     let actor = identity.actor();
-    let view = state
+    state
         .db
         .write(move |c| {
-            users::get(c, pk)?;
             let resolved = user_changes::check(c, Some(pk), &change, &mut errors)?;
             std::mem::take(&mut errors)
                 .finish()
                 .map_err(StoreError::Invalid)?;
-            user_changes::update(c, pk, &change, &resolved)?;
-            let view = user_views::load_one(c, pk)?;
-            events::record(
-                c,
-                &actor,
-                "model_updated",
-                events::model_context("user", pk, &view.user.username),
-            )?;
-            Ok(view)
+            let username = user_changes::update(c, pk, &change, &resolved)?;
+            let context = events::model_context("user", pk, &username);
+            events::record(c, &actor, "model_updated", context)
         })
         .await?;
+    // Rendered after the commit, off the writer: the writer only writes.
+    let view = state.db.read(move |c| user_views::load_one(c, pk)).await?;
     Ok(Json(User::new(view, &state.install_id, Include::ALL)))
 }
 

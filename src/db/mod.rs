@@ -52,8 +52,8 @@ impl Db {
         let mut conn = pool.get()?;
         migrate(&mut conn)?;
         drop(conn);
-        let writer_conn = manager_for(path).connect()?;
-        let writer = Writer::start(writer_conn)
+        let manager = manager_for(path);
+        let writer = Writer::start(manager.connect()?, manager.connect()?)
             .map_err(|e| StoreError::Other(format!("writer thread: {e}")))?;
         Ok(Db { pool, writer })
     }

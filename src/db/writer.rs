@@ -8,6 +8,7 @@ use crate::store::StoreError;
 use rusqlite::Connection;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::mpsc::{self, Receiver, Sender};
+use std::time::Duration;
 
 /// Most writes committed together.
 const MAX_BATCH: usize = 64;
@@ -54,20 +55,36 @@ where
     }
 }
 
-/// Handle to the writer thread; cloning shares the queue.
+/// How often the checkpointer copies the write-ahead log back into the database.
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(500);
+
+/// Handle to the writer thread; cloning shares the queue. When the last handle is
+/// dropped, the writer and the checkpointer stop.
 #[derive(Clone)]
 pub struct Writer {
     queue: Sender<Box<dyn Job>>,
+    _alive: Sender<()>,
 }
 
 impl Writer {
-    /// Starts the writer thread on `conn`.
-    pub fn start(conn: Connection) -> std::io::Result<Writer> {
+    /// Starts the writer thread on `conn`, and a checkpointer on `checkpoint_conn`.
+    /// The writer never checkpoints itself: copying the log back into the database
+    /// happens beside it, on the other connection, so commits stay short.
+    pub fn start(conn: Connection, checkpoint_conn: Connection) -> std::io::Result<Writer> {
+        conn.execute_batch("PRAGMA wal_autocheckpoint = 0; PRAGMA cache_size = -16384;")
+            .map_err(std::io::Error::other)?;
         let (queue, jobs) = mpsc::channel::<Box<dyn Job>>();
+        let (alive, stopped) = mpsc::channel::<()>();
         std::thread::Builder::new()
             .name("standin-writer".into())
             .spawn(move || run(conn, jobs))?;
-        Ok(Writer { queue })
+        std::thread::Builder::new()
+            .name("standin-checkpoint".into())
+            .spawn(move || checkpoint(checkpoint_conn, stopped))?;
+        Ok(Writer {
+            queue,
+            _alive: alive,
+        })
     }
 
     /// Queues `f` and waits for it to be committed.
@@ -111,6 +128,17 @@ fn run(conn: Connection, jobs: Receiver<Box<dyn Job>>) {
     }
 }
 
+fn checkpoint(conn: Connection, stopped: Receiver<()>) {
+    while let Err(mpsc::RecvTimeoutError::Timeout) = stopped.recv_timeout(CHECKPOINT_EVERY) {
+        // PASSIVE: copy what no reader still needs, never wait for anyone.
+        if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
+            log::warn!("checkpoint failed: {e}");
+        }
+    }
+    // Last one out folds the log back in, so a stopped server leaves a small WAL.
+    let _ = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
+}
+
 fn commit_batch(conn: &Connection, batch: &mut [Box<dyn Job>]) -> rusqlite::Result<()> {
     conn.execute_batch("BEGIN IMMEDIATE")?;
     for job in batch.iter_mut() {
@@ -134,7 +162,8 @@ mod tests {
         let c = Connection::open(&path).unwrap();
         c.execute_batch("PRAGMA journal_mode = WAL; CREATE TABLE t (n INTEGER UNIQUE);")
             .unwrap();
-        (dir, Writer::start(c).unwrap(), path)
+        let checkpointer = Connection::open(&path).unwrap();
+        (dir, Writer::start(c, checkpointer).unwrap(), path)
     }
 
     #[actix_web::test]

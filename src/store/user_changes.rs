@@ -64,6 +64,15 @@ pub fn check(
     change: &UserChange,
     errors: &mut FieldErrors,
 ) -> Result<Resolved, StoreError> {
+    // Also answers `NotFound` for a missing user before anything else is looked at.
+    let current_type: Option<String> = match id {
+        Some(id) => Some(
+            c.prepare_cached("SELECT type FROM users WHERE id = ?1")?
+                .query_row([id], |r| r.get(0))
+                .map_err(super::not_found_as("User"))?,
+        ),
+        None => None,
+    };
     if let Some(username) = &change.username {
         let taken: Option<i64> = c
             .prepare_cached("SELECT id FROM users WHERE username = ?1")?
@@ -73,10 +82,6 @@ pub fn check(
             errors.add("username", "This field must be unique.");
         }
     }
-    let current_type = match id {
-        Some(id) => Some(users::get(c, id)?.user_type),
-        None => None,
-    };
     if let Some(t) = change.user_type {
         let was_isa = current_type.as_deref() == Some(UserType::InternalServiceAccount.as_str());
         let to_isa = t == UserType::InternalServiceAccount;
@@ -97,24 +102,40 @@ pub fn check(
     Ok(Resolved { groups, roles })
 }
 
+/// Makes the links of user `id` in `table` (`user_groups`/`user_roles`, column `col`)
+/// exactly `wanted`, touching only the rows that differ: most edits keep them.
+fn sync_links(
+    c: &Connection,
+    table: &str,
+    col: &str,
+    id: i64,
+    wanted: &[i64],
+) -> Result<(), StoreError> {
+    let current: Vec<i64> = c
+        .prepare_cached(&format!("SELECT {col} FROM {table} WHERE user_id = ?1"))?
+        .query_map([id], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    let mut remove = c.prepare_cached(&format!(
+        "DELETE FROM {table} WHERE user_id = ?1 AND {col} = ?2"
+    ))?;
+    for old in current.iter().filter(|old| !wanted.contains(old)) {
+        remove.execute([id, *old])?;
+    }
+    let mut add = c.prepare_cached(&format!(
+        "INSERT INTO {table} (user_id, {col}) VALUES (?1, ?2)"
+    ))?;
+    for new in wanted.iter().filter(|new| !current.contains(new)) {
+        add.execute([id, *new])?;
+    }
+    Ok(())
+}
+
 fn replace_links(c: &Connection, id: i64, r: &Resolved) -> Result<(), StoreError> {
     if let Some(groups) = &r.groups {
-        c.prepare_cached("DELETE FROM user_groups WHERE user_id = ?1")?
-            .execute([id])?;
-        let mut add =
-            c.prepare_cached("INSERT INTO user_groups (user_id, group_id) VALUES (?1, ?2)")?;
-        for g in groups {
-            add.execute([id, *g])?;
-        }
+        sync_links(c, "user_groups", "group_id", id, groups)?;
     }
     if let Some(roles) = &r.roles {
-        c.prepare_cached("DELETE FROM user_roles WHERE user_id = ?1")?
-            .execute([id])?;
-        let mut add =
-            c.prepare_cached("INSERT INTO user_roles (user_id, role_id) VALUES (?1, ?2)")?;
-        for role in roles {
-            add.execute([id, *role])?;
-        }
+        sync_links(c, "user_roles", "role_id", id, roles)?;
     }
     Ok(())
 }
@@ -140,15 +161,15 @@ pub fn create(c: &Connection, change: &UserChange, resolved: &Resolved) -> Resul
     Ok(id)
 }
 
-/// Applies a checked `change` to user `id`. Deactivating bumps `auth_epoch`, so the
-/// user's sessions end at once.
+/// Applies a checked `change` to user `id` and returns its username. Deactivating
+/// bumps `auth_epoch`, so the user's sessions end at once.
 pub fn update(
     c: &Connection,
     id: i64,
     change: &UserChange,
     resolved: &Resolved,
-) -> Result<(), StoreError> {
-    let n = c
+) -> Result<String, StoreError> {
+    let username: String = c
         .prepare_cached(
             "UPDATE users SET
                  username = COALESCE(?2, username),
@@ -161,25 +182,28 @@ pub fn update(
                  path = COALESCE(?9, path),
                  type = COALESCE(?10, type),
                  last_updated = ?11
-             WHERE id = ?1",
+             WHERE id = ?1
+             RETURNING username",
         )?
-        .execute(params![
-            id,
-            change.username.as_ref().map(Username::as_str),
-            change.name,
-            change.is_active,
-            change.last_login.is_some(),
-            change.last_login.clone().flatten(),
-            change.email.as_ref().map(Email::as_str),
-            change.attributes.as_ref().map(Value::to_string),
-            change.path.as_ref().map(UserPath::as_str),
-            change.user_type.map(UserType::as_str),
-            now(),
-        ])?;
-    if n == 0 {
-        return Err(StoreError::NotFound("User"));
-    }
-    replace_links(c, id, resolved)
+        .query_row(
+            params![
+                id,
+                change.username.as_ref().map(Username::as_str),
+                change.name,
+                change.is_active,
+                change.last_login.is_some(),
+                change.last_login.clone().flatten(),
+                change.email.as_ref().map(Email::as_str),
+                change.attributes.as_ref().map(Value::to_string),
+                change.path.as_ref().map(UserPath::as_str),
+                change.user_type.map(UserType::as_str),
+                now(),
+            ],
+            |r| r.get(0),
+        )
+        .map_err(super::not_found_as("User"))?;
+    replace_links(c, id, resolved)?;
+    Ok(username)
 }
 
 /// Deletes user `id`; their sessions end because the row is gone.
