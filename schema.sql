@@ -49,6 +49,18 @@ END;
 CREATE TRIGGER users_count_delete AFTER DELETE ON users BEGIN
     UPDATE counters SET n = n - 1 WHERE name = 'users';
 END;
+-- Bumped by every change that can alter which users a list filter matches, so
+-- counts of filtered lists can be remembered until it moves (src/store/paging.rs).
+INSERT INTO counters (name, n) VALUES ('users_rev', 0);
+CREATE TRIGGER users_rev_insert AFTER INSERT ON users BEGIN
+    UPDATE counters SET n = n + 1 WHERE name = 'users_rev';
+END;
+CREATE TRIGGER users_rev_update AFTER UPDATE ON users BEGIN
+    UPDATE counters SET n = n + 1 WHERE name = 'users_rev';
+END;
+CREATE TRIGGER users_rev_delete AFTER DELETE ON users BEGIN
+    UPDATE counters SET n = n + 1 WHERE name = 'users_rev';
+END;
 
 CREATE TABLE groups (
     id           INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -171,4 +183,25 @@ BEGIN
     VALUES ('delete', old.id, old.username, old.name, old.email, old.uuid);
     INSERT INTO users_search (rowid, username, name, email, uuid)
     VALUES (new.id, new.username, new.name, new.email, new.uuid);
+END;
+
+-- Membership and group changes move which users `groups_by_*` and `is_superuser`
+-- match: they bump `users_rev` too.
+CREATE TRIGGER user_groups_rev_insert AFTER INSERT ON user_groups BEGIN
+    UPDATE counters SET n = n + 1 WHERE name = 'users_rev';
+END;
+CREATE TRIGGER user_groups_rev_delete AFTER DELETE ON user_groups BEGIN
+    UPDATE counters SET n = n + 1 WHERE name = 'users_rev';
+END;
+CREATE TRIGGER groups_rev_update AFTER UPDATE ON groups BEGIN
+    UPDATE counters SET n = n + 1 WHERE name = 'users_rev';
+END;
+CREATE TRIGGER groups_rev_delete AFTER DELETE ON groups BEGIN
+    UPDATE counters SET n = n + 1 WHERE name = 'users_rev';
+END;
+CREATE TRIGGER group_parents_rev_insert AFTER INSERT ON group_parents BEGIN
+    UPDATE counters SET n = n + 1 WHERE name = 'users_rev';
+END;
+CREATE TRIGGER group_parents_rev_delete AFTER DELETE ON group_parents BEGIN
+    UPDATE counters SET n = n + 1 WHERE name = 'users_rev';
 END;

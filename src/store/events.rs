@@ -204,6 +204,7 @@ pub fn list(
         from: "events e",
         order_by: &format!("e.created {dir}, e.id {dir}"),
         total: None,
+        revision: None,
     };
     page(c, &listing, f.conditions(), offset, limit, from_row)
 }

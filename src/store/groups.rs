@@ -145,6 +145,7 @@ pub fn search(
         from: "groups g",
         order_by: &format!("g.name {dir}, g.id {dir}"),
         total: None,
+        revision: None,
     };
     page(c, &listing, f.conditions(), offset, limit, |r| r.get(0))
 }

@@ -4,6 +4,8 @@
 use super::StoreError;
 use rusqlite::types::Value as Sql;
 use rusqlite::{Connection, Row};
+use std::collections::HashMap;
+use std::sync::Mutex;
 
 /// `WHERE` conditions and their positional parameters.
 #[derive(Debug, Default)]
@@ -75,6 +77,66 @@ pub struct Listing<'a> {
     pub order_by: &'a str,
     /// A cheaper query for the count when there is no condition (e.g. a counter).
     pub total: Option<&'a str>,
+    /// A query for a number that moves whenever a count could change; with it,
+    /// filtered counts are remembered until it moves (see [`CountCache`]).
+    pub revision: Option<&'a str>,
+}
+
+/// Counts of filtered lists, remembered per database, query and parameters until the
+/// listing's revision moves. Paging through a large filtered list then counts once,
+/// not on every page; any change to the rows bumps the revision and forgets it.
+struct CountCache {
+    entries: HashMap<String, (i64, i64)>,
+}
+
+/// Entries kept before the cache starts over, so varied filters cannot grow it
+/// without bound.
+const COUNT_CACHE_SIZE: usize = 512;
+
+static COUNTS: Mutex<Option<CountCache>> = Mutex::new(None);
+
+impl CountCache {
+    fn get(key: &str, revision: i64) -> Option<i64> {
+        let cache = COUNTS.lock().unwrap_or_else(|p| p.into_inner());
+        let (rev, count) = cache.as_ref()?.entries.get(key)?;
+        (*rev == revision).then_some(*count)
+    }
+
+    fn put(key: String, revision: i64, count: i64) {
+        let mut cache = COUNTS.lock().unwrap_or_else(|p| p.into_inner());
+        let cache = cache.get_or_insert_with(|| CountCache {
+            entries: HashMap::new(),
+        });
+        if cache.entries.len() >= COUNT_CACHE_SIZE {
+            cache.entries.clear();
+        }
+        cache.entries.insert(key, (revision, count));
+    }
+}
+
+fn count(
+    c: &Connection,
+    sql: &str,
+    params: &[Sql],
+    revision: Option<&str>,
+) -> Result<i64, StoreError> {
+    let run = || -> Result<i64, StoreError> {
+        Ok(c.prepare_cached(sql)?
+            .query_row(rusqlite::params_from_iter(params.iter()), |r| r.get(0))?)
+    };
+    let Some(revision_sql) = revision else {
+        return run();
+    };
+    let rev: i64 = c
+        .prepare_cached(revision_sql)?
+        .query_row([], |r| r.get(0))?;
+    let key = format!("{}\u{0}{sql}\u{0}{params:?}", c.path().unwrap_or_default());
+    if let Some(n) = CountCache::get(&key, rev) {
+        return Ok(n);
+    }
+    let n = run()?;
+    CountCache::put(key, rev, n);
+    Ok(n)
 }
 
 /// How many rows match `conds`, and the rows of the page `offset..offset+limit`.
@@ -92,16 +154,17 @@ pub fn page<T>(
         from,
         order_by,
         total,
+        revision,
     } = listing;
     let clause = conds.clause(true);
-    let count_sql = match total {
-        Some(sql) if conds.is_empty() => (*sql).to_owned(),
-        _ => format!("{with} SELECT COUNT(*) FROM {from} {}", conds.clause(false)),
+    let count = match total {
+        Some(sql) if conds.is_empty() => self::count(c, sql, &[], None)?,
+        _ => {
+            let sql = format!("{with} SELECT COUNT(*) FROM {from} {}", conds.clause(false));
+            self::count(c, &sql, &conds.params, *revision)?
+        }
     };
     let mut params = conds.params;
-    let count: i64 = c
-        .prepare_cached(&count_sql)?
-        .query_row(rusqlite::params_from_iter(params.iter()), |r| r.get(0))?;
     if count == 0 || offset >= count {
         return Ok((count, Vec::new()));
     }
@@ -169,6 +232,7 @@ mod tests {
             from: "t",
             order_by: "n DESC",
             total: None,
+            revision: None,
         };
         let mut w = Conditions::default();
         w.add("n > ?", Sql::Integer(1));

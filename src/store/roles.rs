@@ -42,6 +42,7 @@ pub fn search(
         from: "roles",
         order_by: &format!("name {dir}, id {dir}"),
         total: None,
+        revision: None,
     };
     page(c, &listing, w, offset, limit, |r| r.get(0))
 }

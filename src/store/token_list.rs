@@ -78,6 +78,7 @@ pub fn list(
         from: "tokens t",
         order_by: &f.order_by(),
         total: None,
+        revision: None,
     };
     page(c, &listing, f.conditions(), offset, limit, from_row)
 }

@@ -170,6 +170,7 @@ pub fn search(
         from: "users u",
         order_by: &f.order_by(),
         total: Some("SELECT n FROM counters WHERE name = 'users'"),
+        revision: Some("SELECT n FROM counters WHERE name = 'users_rev'"),
     };
     page(c, &listing, f.conditions(), offset, limit, |r| r.get(0))
 }

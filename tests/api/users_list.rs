@@ -332,3 +332,57 @@ async fn bad_filter_values_are_all_reported() {
         assert!(body[key].is_array(), "{key} missing in {body}");
     }
 }
+
+async fn count_of(c: &Client, query: &str) -> i64 {
+    let (status, body) = parts(c.get(&format!("/api/v3/core/users/?{query}")).await).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    body["pagination"]["count"].as_i64().unwrap()
+}
+
+#[actix_web::test]
+async fn filtered_counts_follow_every_change_that_moves_them() {
+    let app = TestApp::spawn().await;
+    let admin = seeded(&app).await;
+    assert_eq!(count_of(&admin, "is_active=false").await, 1);
+    let (_, alice) = parts(admin.get("/api/v3/core/users/?username=alice").await).await;
+    let pk = alice["results"][0]["pk"].clone();
+    admin
+        .patch(
+            &format!("/api/v3/core/users/{pk}/"),
+            json!({"is_active": false}),
+        )
+        .await;
+    assert_eq!(
+        count_of(&admin, "is_active=false").await,
+        2,
+        "an update moves it"
+    );
+    assert_eq!(count_of(&admin, "groups_by_name=staff").await, 1);
+    let staff = "44444444-4444-4444-8444-444444444444";
+    let res = admin
+        .post(
+            &format!("/api/v3/core/groups/{staff}/add_user/"),
+            json!({"pk": 1}),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+    assert_eq!(
+        count_of(&admin, "groups_by_name=staff").await,
+        2,
+        "a membership moves it"
+    );
+    assert_eq!(count_of(&admin, "is_superuser=true").await, 2);
+    app.sql("UPDATE groups SET is_superuser = 1 WHERE name = 'staff'");
+    assert_eq!(
+        count_of(&admin, "is_superuser=true").await,
+        3,
+        "a group change moves it"
+    );
+    admin.delete(&format!("/api/v3/core/users/{pk}/")).await;
+    assert_eq!(
+        count_of(&admin, "is_active=false").await,
+        1,
+        "a deletion moves it"
+    );
+    assert_eq!(count_of(&admin, "").await, 3);
+}
