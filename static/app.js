@@ -1,0 +1,215 @@
+// The admin page: hash routes (#/users, #/users/5, …), the header, and the
+// impersonation banner. Every screen is drawn from the public JSON API only.
+import { h, byId } from './dom.js';
+import { api } from './api.js';
+import { session, can, impersonating, displayName, loadMe, remembered, remember, forget } from './session.js';
+import { avatar, notify, clearNotices, errorPanel } from './ui.js';
+import { loginView } from './view-login.js';
+import { usersView } from './view-users.js';
+import { userView, newUserView } from './view-user.js';
+import { meView } from './view-me.js';
+import { groupsView, groupView, newGroupView } from './view-groups.js';
+import { rolesView, roleView, newRoleView } from './view-roles.js';
+import { eventsView } from './view-events.js';
+import { impersonationsView } from './view-impersonations.js';
+
+const UUID = '([0-9a-fA-F-]{36})';
+const ROUTES = [
+  ['users', usersView],
+  ['users/new', newUserView],
+  ['users/(\\d+)', userView],
+  ['groups', groupsView],
+  ['groups/new', newGroupView],
+  [`groups/${UUID}`, groupView],
+  ['roles', rolesView],
+  ['roles/new', newRoleView],
+  [`roles/${UUID}`, roleView],
+  ['events', eventsView],
+  ['impersonations', impersonationsView],
+  ['me', meView],
+].map(([pattern, view]) => [new RegExp(`^${pattern}$`), view]);
+
+const NAV = [
+  ['users', 'Users', 'core.view_user'],
+  ['groups', 'Groups', 'core.view_group'],
+  ['roles', 'Roles', 'rbac.view_role'],
+  ['events', 'Audit log', 'events.view_event'],
+  ['impersonations', 'Impersonations', 'core.view_impersonation'],
+];
+
+const ENDED = 'The impersonation has ended (expired or revoked).';
+
+/** `#/users?search=x` → {path: 'users', query: URLSearchParams}. */
+function parseHash() {
+  const raw = location.hash.replace(/^#\/?/, '');
+  const [path, query = ''] = raw.split('?');
+  return { path: path.replace(/\/$/, ''), query: new URLSearchParams(query) };
+}
+
+const home = () => (can('core.view_user') ? 'users' : 'me');
+
+let renderSeq = 0;
+
+/** Draws the screen for the current hash, after asking the server who we are. */
+export async function render() {
+  const seq = ++renderSeq;
+  const main = byId('main');
+  clearNotices();
+  let ended;
+  try {
+    ended = await loadMe();
+  } catch (e) {
+    main.replaceChildren(errorPanel(e));
+    return;
+  }
+  if (seq !== renderSeq) return;
+  if (ended) notify(ENDED, 'warn', { id: 'ended' });
+  drawChrome();
+  if (!session.me) {
+    main.replaceChildren(loginView(render));
+    return;
+  }
+  let { path, query } = parseHash();
+  let found = ROUTES.find(([re]) => re.test(path));
+  if (!found) {
+    path = home();
+    history.replaceState(null, '', '#/' + path);
+    found = ROUTES.find(([re]) => re.test(path));
+  }
+  const [re, view] = found;
+  const params = path.match(re).slice(1);
+  main.setAttribute('aria-busy', 'true');
+  let screen;
+  try {
+    screen = await view({ params, query, rerender: render });
+  } catch (e) {
+    if (seq !== renderSeq) return;
+    screen = errorPanel(e);
+  }
+  if (seq !== renderSeq) return;
+  main.replaceChildren(screen);
+  main.removeAttribute('aria-busy');
+  markNav(path);
+}
+
+function drawChrome() {
+  const me = session.me;
+  byId('topbar').hidden = !me;
+  drawBanner();
+  if (!me) return;
+  const item = (path, label) => h('a', { href: '#/' + path, 'data-nav': path, onclick: again }, label);
+  const links = NAV.filter(([, , perm]) => can(perm)).map(([path, label]) => item(path, label));
+  byId('nav').replaceChildren(...links, item('me', 'My profile'));
+  byId('whoami').replaceChildren(
+    avatar(me.user.avatar),
+    h('span', { class: 'whoami-name' }, displayName(me.user)),
+    h('button', { type: 'button', class: 'btn btn-ghost', id: 'logout', onclick: logout }, 'Log out'));
+}
+
+/** A link to the screen already shown reloads it (no hashchange would). */
+function again(ev) {
+  if (location.hash === ev.currentTarget.getAttribute('href')) {
+    ev.preventDefault();
+    render();
+  }
+}
+
+function markNav(path) {
+  const top = path.split('/')[0];
+  for (const a of byId('nav').querySelectorAll('a')) {
+    if (a.dataset.nav === top) a.setAttribute('aria-current', 'page');
+    else a.removeAttribute('aria-current');
+  }
+}
+
+async function logout() {
+  try {
+    await api('POST', '/auth/logout/', undefined, { unguarded: true });
+  } catch (e) {
+    notify(e.message, 'error');
+  }
+  forget();
+  session.me = null;
+  history.replaceState(null, '', '#/');
+  render();
+}
+
+// ---- Impersonation banner -------------------------------------------------------
+
+let ticker = null;
+
+function drawBanner() {
+  const banner = byId('banner');
+  clearInterval(ticker);
+  ticker = null;
+  if (!impersonating()) {
+    banner.hidden = true;
+    banner.replaceChildren();
+    document.body.classList.remove('impersonating');
+    return;
+  }
+  const me = session.me;
+  let info = remembered();
+  if (!info || info.target !== me.user.pk) info = { target: me.user.pk, reason: null, expires: null };
+  // Should `me` ever describe the running impersonation, its own times win.
+  const imp = me.impersonation;
+  if (imp && imp.expires) info = { ...info, reason: imp.reason ?? info.reason, expires: Date.parse(imp.expires) };
+  const left = h('span', { class: 'countdown', id: 'countdown' });
+  banner.replaceChildren(
+    h('span', { class: 'banner-text' },
+      'You are impersonating ', h('strong', { id: 'banner-name' }, displayName(me.user)),
+      info.reason ? [' (', h('span', { id: 'banner-reason' }, info.reason), ')'] : null,
+      info.expires ? [' — ', left] : null,
+      ' — '),
+    h('button', { type: 'button', class: 'btn btn-banner', id: 'end-impersonation', onclick: endImpersonation }, 'End impersonation'));
+  banner.hidden = false;
+  document.body.classList.add('impersonating');
+  if (info.expires) {
+    const tick = () => {
+      const ms = Math.max(0, info.expires - Date.now());
+      const s = Math.ceil(ms / 1000);
+      left.textContent = `${String(Math.floor(s / 60)).padStart(2, '0')}:${String(s % 60).padStart(2, '0')} left`;
+      if (ms === 0) {
+        clearInterval(ticker);
+        ticker = null;
+        // The server ends it on the request after its expiry: give the clocks a moment.
+        setTimeout(() => expired(info), 2000);
+      }
+    };
+    tick();
+    ticker = setInterval(tick, 1000);
+  }
+}
+
+/** The countdown ran out: ask the server. If it still runs, the estimate was off. */
+async function expired(info) {
+  const now = remembered();
+  if (!impersonating() || !now || now.target !== info.target) return;
+  remember({ ...now, expires: null });
+  await render();
+}
+
+async function endImpersonation() {
+  const target = session.me.user.pk;
+  try {
+    await api('GET', '/core/users/impersonate_end/', undefined, { unguarded: true });
+  } catch (e) {
+    notify(e.message, 'error');
+    return;
+  }
+  forget();
+  session.me = null; // ended on purpose: the next `me` must not read as "ended by the server"
+  // Back to the admin's own view of the user they were acting as.
+  const to = `#/users/${target}`;
+  if (location.hash === to) render();
+  else location.hash = to;
+}
+
+window.addEventListener('hashchange', render);
+window.addEventListener('standin:unauthenticated', () => render());
+// A write found the impersonation over (session.js): that check already read `me`.
+window.addEventListener('standin:ended', async () => {
+  await render();
+  notify(ENDED, 'warn', { id: 'ended' });
+});
+render();
