@@ -162,27 +162,36 @@ CREATE INDEX impersonations_original ON impersonations (original_user_id, starte
 CREATE INDEX impersonations_target ON impersonations (target_user_id, started);
 CREATE INDEX impersonations_active ON impersonations (ended, started);
 
--- Substring search over users (CONTRACT §5 `search`): a trigram index, kept in step
--- with `users` by triggers, answers `%term%` without scanning every row.
+-- Substring search over users (CONTRACT §5 `search`): a trigram index answers
+-- `%term%` without scanning every row. Triggers only note which users changed (with
+-- the values the index still holds); `store::search_index::sync` applies the notes
+-- once per write transaction, because FTS5 flushes at every savepoint and the writer
+-- gives each request one.
 CREATE VIRTUAL TABLE users_search USING fts5(
     username, name, email, uuid,
     content = 'users', content_rowid = 'id', tokenize = 'trigram'
 );
+CREATE TABLE users_search_pending (
+    id       INTEGER PRIMARY KEY,
+    -- 1 when the index holds this user with the values below, which must go first.
+    indexed  INTEGER NOT NULL,
+    username TEXT,
+    name     TEXT,
+    email    TEXT,
+    uuid     TEXT
+);
 CREATE TRIGGER users_search_insert AFTER INSERT ON users BEGIN
-    INSERT INTO users_search (rowid, username, name, email, uuid)
-    VALUES (new.id, new.username, new.name, new.email, new.uuid);
+    INSERT OR IGNORE INTO users_search_pending (id, indexed) VALUES (new.id, 0);
 END;
 CREATE TRIGGER users_search_delete AFTER DELETE ON users BEGIN
-    INSERT INTO users_search (users_search, rowid, username, name, email, uuid)
-    VALUES ('delete', old.id, old.username, old.name, old.email, old.uuid);
+    INSERT OR IGNORE INTO users_search_pending (id, indexed, username, name, email, uuid)
+    VALUES (old.id, 1, old.username, old.name, old.email, old.uuid);
 END;
 CREATE TRIGGER users_search_update AFTER UPDATE OF username, name, email ON users
 WHEN old.username IS NOT new.username OR old.name IS NOT new.name OR old.email IS NOT new.email
 BEGIN
-    INSERT INTO users_search (users_search, rowid, username, name, email, uuid)
-    VALUES ('delete', old.id, old.username, old.name, old.email, old.uuid);
-    INSERT INTO users_search (rowid, username, name, email, uuid)
-    VALUES (new.id, new.username, new.name, new.email, new.uuid);
+    INSERT OR IGNORE INTO users_search_pending (id, indexed, username, name, email, uuid)
+    VALUES (old.id, 1, old.username, old.name, old.email, old.uuid);
 END;
 
 -- Membership and group changes move which users `groups_by_*` and `is_superuser`

@@ -53,7 +53,9 @@ impl Db {
         migrate(&mut conn)?;
         drop(conn);
         let manager = manager_for(path);
-        let writer = Writer::start(manager.connect()?, manager.connect()?)
+        // Once per batch, outside every savepoint: FTS5 flushes its index at each release.
+        let sync = crate::store::search_index::sync;
+        let writer = Writer::start(manager.connect()?, manager.connect()?, sync)
             .map_err(|e| StoreError::Other(format!("writer thread: {e}")))?;
         Ok(Db { pool, writer })
     }
@@ -99,6 +101,7 @@ impl Db {
         let mut conn = self.pool.get()?;
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let out = f(&tx)?;
+        crate::store::search_index::sync(&tx)?;
         tx.commit()?;
         Ok(out)
     }

@@ -70,14 +70,19 @@ impl Writer {
     /// Starts the writer thread on `conn`, and a checkpointer on `checkpoint_conn`.
     /// The writer never checkpoints itself: copying the log back into the database
     /// happens beside it, on the other connection, so commits stay short.
-    pub fn start(conn: Connection, checkpoint_conn: Connection) -> std::io::Result<Writer> {
+    /// `before_commit` runs once per batch, after its writes and outside their savepoints.
+    pub fn start(
+        conn: Connection,
+        checkpoint_conn: Connection,
+        before_commit: BeforeCommit,
+    ) -> std::io::Result<Writer> {
         conn.execute_batch("PRAGMA wal_autocheckpoint = 0; PRAGMA cache_size = -16384;")
             .map_err(std::io::Error::other)?;
         let (queue, jobs) = mpsc::channel::<Box<dyn Job>>();
         let (alive, stopped) = mpsc::channel::<()>();
         std::thread::Builder::new()
             .name("standin-writer".into())
-            .spawn(move || run(conn, jobs))?;
+            .spawn(move || run(conn, jobs, before_commit))?;
         std::thread::Builder::new()
             .name("standin-checkpoint".into())
             .spawn(move || checkpoint(checkpoint_conn, stopped))?;
@@ -108,7 +113,10 @@ impl Writer {
     }
 }
 
-fn run(conn: Connection, jobs: Receiver<Box<dyn Job>>) {
+/// Work done once per batch before it commits.
+pub type BeforeCommit = fn(&Connection) -> Result<(), StoreError>;
+
+fn run(conn: Connection, jobs: Receiver<Box<dyn Job>>, before_commit: BeforeCommit) {
     while let Ok(first) = jobs.recv() {
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
@@ -117,7 +125,7 @@ fn run(conn: Connection, jobs: Receiver<Box<dyn Job>>) {
                 Err(_) => break,
             }
         }
-        let committed = commit_batch(&conn, &mut batch).map_err(|e| {
+        let committed = commit_batch(&conn, &mut batch, before_commit).map_err(|e| {
             log::error!("write batch of {} failed: {e}", batch.len());
             let _ = conn.execute_batch("ROLLBACK");
             e.to_string()
@@ -139,7 +147,11 @@ fn checkpoint(conn: Connection, stopped: Receiver<()>) {
     let _ = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
 }
 
-fn commit_batch(conn: &Connection, batch: &mut [Box<dyn Job>]) -> rusqlite::Result<()> {
+fn commit_batch(
+    conn: &Connection,
+    batch: &mut [Box<dyn Job>],
+    before_commit: BeforeCommit,
+) -> Result<(), StoreError> {
     conn.execute_batch("BEGIN IMMEDIATE")?;
     for job in batch.iter_mut() {
         conn.execute_batch("SAVEPOINT job")?;
@@ -149,7 +161,8 @@ fn commit_batch(conn: &Connection, batch: &mut [Box<dyn Job>]) -> rusqlite::Resu
             conn.execute_batch("ROLLBACK TO job; RELEASE job")?;
         }
     }
-    conn.execute_batch("COMMIT")
+    before_commit(conn)?;
+    Ok(conn.execute_batch("COMMIT")?)
 }
 
 #[cfg(test)]
@@ -163,7 +176,11 @@ mod tests {
         c.execute_batch("PRAGMA journal_mode = WAL; CREATE TABLE t (n INTEGER UNIQUE);")
             .unwrap();
         let checkpointer = Connection::open(&path).unwrap();
-        (dir, Writer::start(c, checkpointer).unwrap(), path)
+        (
+            dir,
+            Writer::start(c, checkpointer, |_| Ok(())).unwrap(),
+            path,
+        )
     }
 
     #[actix_web::test]

@@ -10,6 +10,7 @@ pub mod meta;
 pub mod paging;
 pub mod permissions;
 pub mod roles;
+pub mod search_index;
 pub mod token_list;
 pub mod tokens;
 pub mod user_changes;
