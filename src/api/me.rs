@@ -5,7 +5,7 @@ use crate::auth::{Identity, Principal};
 use crate::domain::{avatar, user_uid};
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::store::{StoreError, users};
+use crate::store::{StoreError, impersonations, users};
 use actix_web::http::Method;
 use actix_web::web::{self, Json};
 use rusqlite::Connection;
@@ -56,6 +56,20 @@ pub struct SessionUser {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub original: Option<UserSelf>,
     pub users: Vec<UserSelf>,
+    /// The running impersonation, with `original` (a standin addition: the page
+    /// counts down to `expires`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub impersonation: Option<RunningImpersonation>,
+}
+
+/// What the impersonator may see of their running impersonation.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RunningImpersonation {
+    #[schema(format = Uuid)]
+    pub pk: String,
+    pub reason: String,
+    pub started: String,
+    pub expires: String,
 }
 
 fn name_pks(rows: Vec<(String, String)>) -> Vec<NamePk> {
@@ -102,7 +116,17 @@ pub fn session_user(
         .map(|o| user_self(c, o, install_id, false))
         .transpose()?;
     let user = user_self(c, &identity.user, install_id, true)?;
+    let impersonation = match &identity.impersonation_id {
+        Some(uuid) => impersonations::find(c, uuid)?.map(|i| RunningImpersonation {
+            pk: i.uuid,
+            reason: i.reason,
+            started: i.started,
+            expires: i.expires,
+        }),
+        None => None,
+    };
     Ok(SessionUser {
+        impersonation,
         // standin keeps one account per browser session; 2026 clients map over this.
         users: vec![user.clone()],
         user,
@@ -125,5 +149,8 @@ pub async fn me(
 }
 
 #[derive(utoipa::OpenApi)]
-#[openapi(paths(me), components(schemas(SessionUser, UserSelf, NamePk)))]
+#[openapi(
+    paths(me),
+    components(schemas(SessionUser, UserSelf, NamePk, RunningImpersonation))
+)]
 pub struct Doc;

@@ -259,12 +259,15 @@ async fn me_shows_the_target_and_the_original_while_impersonating_and_only_self_
     assert_eq!(body["user"]["system_permissions"], json!([]));
     assert_eq!(body["original"]["username"], "admin");
     assert_eq!(body["original"]["is_current"], false);
+    assert_eq!(body["impersonation"]["reason"], "ticket");
+    assert_datetimes(&body["impersonation"], &["started", "expires"]);
     assert_eq!(body["users"], json!([body["user"].clone()]));
     let res = admin.get("/api/v3/core/users/impersonate_end/").await;
     assert_eq!(res.status(), StatusCode::NO_CONTENT);
     let body = me(&admin).await;
     assert_eq!(body["user"]["username"], "admin");
     assert!(body.get("original").is_none());
+    assert!(body.get("impersonation").is_none());
 }
 
 #[actix_web::test]
