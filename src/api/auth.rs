@@ -9,7 +9,7 @@ use crate::error::ApiError;
 use crate::state::AppState;
 use crate::store::events::{self, Actor, UserRef};
 use crate::store::impersonations::{self, EndReason};
-use crate::store::{permissions, users};
+use crate::store::users;
 use actix_web::http::Method;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::{Value, json};
@@ -98,23 +98,18 @@ pub async fn login(
                 client_ip: ip,
             };
             events::record(c, &actor, "login", json!({}))?;
-            let grants = permissions::for_user(c, user_id)?;
-            Ok(Principal { user, grants })
+            Principal::load(c, user)
         })
         .await?;
     session::log_in(&req, principal.user.id, principal.user.auth_epoch)?;
     let identity = Identity {
         user: principal,
         original: None,
-        impersonation_id: None,
+        impersonation: None,
         via: Via::Session,
         client_ip: None,
     };
-    let install_id = state.install_id.clone();
-    let body = state
-        .db
-        .read(move |c| session_user(c, &identity, &install_id))
-        .await?;
+    let body = session_user(&identity, &state.install_id);
     Ok(HttpResponse::Ok().cookie(csrf::new_cookie()).json(body))
 }
 
@@ -127,7 +122,7 @@ pub async fn logout(req: HttpRequest, identity: Identity) -> Result<HttpResponse
     }
     let state = app_state(&req)?;
     let actor = identity.actor();
-    let impersonation = identity.impersonation_id.clone();
+    let impersonation = identity.impersonation.as_ref().map(|i| i.uuid.clone());
     state
         .db
         .write(move |c| {

@@ -178,7 +178,7 @@ pub async fn impersonate_end(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     // Not impersonating (or a token): a no-op, as in authentik.
-    if let Some(uuid) = identity.impersonation_id.clone() {
+    if let Some(uuid) = identity.impersonation.as_ref().map(|i| i.uuid.clone()) {
         let ip = identity.client_ip.clone();
         state
             .db

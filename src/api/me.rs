@@ -5,10 +5,8 @@ use crate::auth::{Identity, Principal};
 use crate::domain::{avatar, user_uid};
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::store::{StoreError, impersonations, users};
 use actix_web::http::Method;
 use actix_web::web::{self, Json};
-use rusqlite::Connection;
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -72,28 +70,25 @@ pub struct RunningImpersonation {
     pub expires: String,
 }
 
-fn name_pks(rows: Vec<(String, String)>) -> Vec<NamePk> {
-    rows.into_iter()
-        .map(|(pk, name)| NamePk { name, pk })
+fn name_pks(rows: &[(String, String)]) -> Vec<NamePk> {
+    rows.iter()
+        .map(|(pk, name)| NamePk {
+            name: name.clone(),
+            pk: pk.clone(),
+        })
         .collect()
 }
 
-fn user_self(
-    c: &Connection,
-    p: &Principal,
-    install_id: &str,
-    is_current: bool,
-) -> Result<UserSelf, StoreError> {
+fn user_self(p: &Principal, install_id: &str, is_current: bool) -> UserSelf {
     let u = &p.user;
-    let (groups, roles) = users::group_and_role_names(c, u.id)?;
-    Ok(UserSelf {
+    UserSelf {
         pk: u.id,
         username: u.username.clone(),
         name: u.name.clone(),
         is_active: u.is_active,
         is_superuser: p.grants.is_superuser,
-        groups: name_pks(groups),
-        roles: name_pks(roles),
+        groups: name_pks(&p.groups),
+        roles: name_pks(&p.roles),
         email: u.email.clone(),
         avatar: avatar(&u.name, &u.username),
         uid: user_uid(install_id, u.id),
@@ -101,37 +96,30 @@ fn user_self(
         user_type: u.user_type.clone(),
         system_permissions: p.grants.permissions.iter().cloned().collect(),
         is_current,
-    })
+    }
 }
 
-/// The `SessionUser` body for `identity`.
-pub fn session_user(
-    c: &Connection,
-    identity: &Identity,
-    install_id: &str,
-) -> Result<SessionUser, StoreError> {
-    let original = identity
-        .original
-        .as_ref()
-        .map(|o| user_self(c, o, install_id, false))
-        .transpose()?;
-    let user = user_self(c, &identity.user, install_id, true)?;
-    let impersonation = match &identity.impersonation_id {
-        Some(uuid) => impersonations::find(c, uuid)?.map(|i| RunningImpersonation {
-            pk: i.uuid,
-            reason: i.reason,
-            started: i.started,
-            expires: i.expires,
-        }),
-        None => None,
-    };
-    Ok(SessionUser {
-        impersonation,
+/// The `SessionUser` body for `identity`: everything it needs was loaded with it.
+pub fn session_user(identity: &Identity, install_id: &str) -> SessionUser {
+    let user = user_self(&identity.user, install_id, true);
+    SessionUser {
+        original: identity
+            .original
+            .as_ref()
+            .map(|o| user_self(o, install_id, false)),
+        impersonation: identity
+            .impersonation
+            .as_ref()
+            .map(|i| RunningImpersonation {
+                pk: i.uuid.clone(),
+                reason: i.reason.clone(),
+                started: i.started.clone(),
+                expires: i.expires.clone(),
+            }),
         // standin keeps one account per browser session; 2026 clients map over this.
         users: vec![user.clone()],
         user,
-        original,
-    })
+    }
 }
 
 #[utoipa::path(get, path = "/api/v3/core/users/me/", tag = "core",
@@ -140,12 +128,7 @@ pub async fn me(
     identity: Identity,
     state: web::Data<AppState>,
 ) -> Result<Json<SessionUser>, ApiError> {
-    let install_id = state.install_id.clone();
-    let body = state
-        .db
-        .read(move |c| session_user(c, &identity, &install_id))
-        .await?;
-    Ok(Json(body))
+    Ok(Json(session_user(&identity, &state.install_id)))
 }
 
 #[derive(utoipa::OpenApi)]

@@ -6,7 +6,7 @@ use super::{client, csrf, session};
 use crate::error::{ApiError, PERMISSION_DENIED};
 use crate::state::AppState;
 use crate::store::events::{Actor, UserRef};
-use crate::store::impersonations::{self, EndReason};
+use crate::store::impersonations::{self, EndReason, Impersonation};
 use crate::store::permissions::{self, Grants};
 use crate::store::users::{self, User};
 use crate::store::{StoreError, tokens};
@@ -19,12 +19,23 @@ use rusqlite::Connection;
 pub struct Principal {
     pub user: User,
     pub grants: Grants,
+    /// `(uuid, name)` of the user's own groups and roles, by name. Loaded with the
+    /// rest (one indexed query) so `me` needs no second trip to the database.
+    pub groups: Vec<(String, String)>,
+    pub roles: Vec<(String, String)>,
 }
 
 impl Principal {
-    fn load(c: &Connection, user: User) -> Result<Principal, StoreError> {
+    /// Loads what goes with `user`.
+    pub fn load(c: &Connection, user: User) -> Result<Principal, StoreError> {
         let grants = permissions::for_user(c, user.id)?;
-        Ok(Principal { user, grants })
+        let (groups, roles) = users::group_and_role_names(c, user.id)?;
+        Ok(Principal {
+            user,
+            grants,
+            groups,
+            roles,
+        })
     }
 }
 
@@ -42,8 +53,8 @@ pub struct Identity {
     pub user: Principal,
     /// The person who logged in, present only while they impersonate `user`.
     pub original: Option<Principal>,
-    /// The running impersonation's id, with `original`.
-    pub impersonation_id: Option<String>,
+    /// The running impersonation, with `original`.
+    pub impersonation: Option<Impersonation>,
     pub via: Via,
     pub client_ip: Option<String>,
 }
@@ -135,7 +146,7 @@ async fn resolve(req: &HttpRequest) -> Result<Identity, ApiError> {
         return Ok(Identity {
             user,
             original: None,
-            impersonation_id: None,
+            impersonation: None,
             via: Via::Token,
             client_ip,
         });
@@ -149,10 +160,14 @@ async fn resolve(req: &HttpRequest) -> Result<Identity, ApiError> {
         state.db.read(move |c| check(c, &data)).await?
     };
     let identity = match checked {
-        Checked::Valid { user, original } => Identity {
+        Checked::Valid {
             user,
             original,
-            impersonation_id: data.impersonation_id.clone(),
+            impersonation,
+        } => Identity {
+            user,
+            original,
+            impersonation,
             via: Via::Session,
             client_ip,
         },
@@ -199,7 +214,7 @@ async fn resolve(req: &HttpRequest) -> Result<Identity, ApiError> {
             Identity {
                 user: person,
                 original: None,
-                impersonation_id: None,
+                impersonation: None,
                 via: Via::Session,
                 client_ip,
             }
@@ -215,6 +230,7 @@ enum Checked {
     Valid {
         user: Principal,
         original: Option<Principal>,
+        impersonation: Option<Impersonation>,
     },
     /// The cookie no longer stands for anyone.
     Revoked,
@@ -236,6 +252,7 @@ fn check(c: &Connection, data: &session::SessionData) -> Result<Checked, StoreEr
         return Ok(Checked::Valid {
             user: person,
             original: None,
+            impersonation: None,
         });
     };
     let over = |reason, person, end_session| {
@@ -274,6 +291,7 @@ fn check(c: &Connection, data: &session::SessionData) -> Result<Checked, StoreEr
         Some(target) => Ok(Checked::Valid {
             user: Principal::load(c, target)?,
             original: Some(person),
+            impersonation: Some(imp),
         }),
         None => over(EndReason::UserChanged, person, false),
     }
