@@ -4,6 +4,7 @@
 pub mod auth;
 pub mod body;
 pub mod events;
+pub mod group_members;
 pub mod group_request;
 pub mod groups;
 pub mod health;
@@ -15,6 +16,7 @@ pub mod query;
 pub mod roles;
 pub mod token_request;
 pub mod tokens;
+pub mod user_list;
 pub mod user_request;
 pub mod users;
 pub mod views;
