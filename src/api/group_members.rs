@@ -25,6 +25,7 @@ async fn membership(
     let user = b.integer("pk", true);
     let mut errors = std::mem::take(&mut b.errors);
     let actor = identity.actor();
+    let superuser = identity.user.grants.is_superuser;
     state
         .db
         .write(move |c| {
@@ -39,6 +40,9 @@ async fn membership(
             }
             errors.finish().map_err(StoreError::Invalid)?;
             let user = user.ok_or_else(|| StoreError::Other("pk parsed without a value".into()))?;
+            if add && !superuser && groups::grants_superuser(c, &[group.id])? {
+                return Ok(Err(ApiError::forbidden(groups::SUPERUSER_ONLY)));
+            }
             let changed = if add {
                 groups::add_member(c, group.id, user)?
             } else {
@@ -48,9 +52,9 @@ async fn membership(
                 let context = events::model_context("group", group.uuid, &group.name);
                 events::record(c, &actor, "model_updated", context)?;
             }
-            Ok(())
+            Ok(Ok(()))
         })
-        .await?;
+        .await??;
     Ok(HttpResponse::NoContent().finish())
 }
 

@@ -131,6 +131,14 @@ pub async fn create(
         .write(move |c| {
             group_changes::check_superuser_flag(c, None, &change, superuser, &mut errors)?;
             let resolved = group_changes::check(c, None, &change, &mut errors)?;
+            group_changes::check_superuser_grants(
+                c,
+                None,
+                &change,
+                &resolved,
+                superuser,
+                &mut errors,
+            )?;
             std::mem::take(&mut errors)
                 .finish()
                 .map_err(StoreError::Invalid)?;
@@ -186,6 +194,14 @@ async fn change(
             let id = groups::by_uuid(c, &pk)?.id;
             group_changes::check_superuser_flag(c, Some(id), &change, superuser, &mut errors)?;
             let resolved = group_changes::check(c, Some(id), &change, &mut errors)?;
+            group_changes::check_superuser_grants(
+                c,
+                Some(id),
+                &change,
+                &resolved,
+                superuser,
+                &mut errors,
+            )?;
             std::mem::take(&mut errors)
                 .finish()
                 .map_err(StoreError::Invalid)?;

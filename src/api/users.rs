@@ -68,10 +68,12 @@ pub async fn create(
     identity.require("core.add_user")?;
     let (change, mut errors) = user_request::parse(body.into_inner(), Mode::Create)?;
     let actor = identity.actor();
+    let superuser = identity.user.grants.is_superuser;
     let view = state
         .db
         .write(move |c| {
             let resolved = user_changes::check(c, None, &change, &mut errors)?;
+            user_changes::check_superuser_groups(c, None, &resolved, superuser, &mut errors)?;
             std::mem::take(&mut errors)
                 .finish()
                 .map_err(StoreError::Invalid)?;
@@ -112,10 +114,12 @@ async fn change(
     identity.require("core.change_user")?;
     let (change, mut errors) = user_request::parse(body, mode)?;
     let actor = identity.actor();
+    let superuser = identity.user.grants.is_superuser;
     state
         .db
         .write(move |c| {
             let resolved = user_changes::check(c, Some(pk), &change, &mut errors)?;
+            user_changes::check_superuser_groups(c, Some(pk), &resolved, superuser, &mut errors)?;
             std::mem::take(&mut errors)
                 .finish()
                 .map_err(StoreError::Invalid)?;

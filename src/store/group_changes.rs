@@ -253,3 +253,64 @@ pub fn delete(c: &Connection, id: i64) -> Result<(), StoreError> {
     }
     Ok(())
 }
+
+/// Records an error when a caller who is not a superuser would hand out superuser
+/// status through group `id` (`None` when creating): by giving it a parent that makes
+/// superusers, or by adding members while it (with its new parents) makes them.
+pub fn check_superuser_grants(
+    c: &Connection,
+    id: Option<i64>,
+    change: &GroupChange,
+    resolved: &Resolved,
+    caller_is_superuser: bool,
+    errors: &mut FieldErrors,
+) -> Result<(), StoreError> {
+    if caller_is_superuser {
+        return Ok(());
+    }
+    let ids_of = |sql: &str, id: i64| -> Result<Vec<i64>, StoreError> {
+        Ok(c.prepare_cached(sql)?
+            .query_map([id], |r| r.get(0))?
+            .collect::<Result<_, _>>()?)
+    };
+    let current_parents = match id {
+        Some(id) => ids_of(
+            "SELECT parent_id FROM group_parents WHERE group_id = ?1",
+            id,
+        )?,
+        None => Vec::new(),
+    };
+    let parents = resolved
+        .parents
+        .clone()
+        .unwrap_or_else(|| current_parents.clone());
+    let added_parents: Vec<i64> = parents
+        .iter()
+        .copied()
+        .filter(|p| !current_parents.contains(p))
+        .collect();
+    if super::groups::grants_superuser(c, &added_parents)? {
+        errors.add(change.parents_field, super::groups::SUPERUSER_ONLY);
+    }
+    let Some(users) = &resolved.users else {
+        return Ok(());
+    };
+    let members = match id {
+        Some(id) => ids_of("SELECT user_id FROM user_groups WHERE group_id = ?1", id)?,
+        None => Vec::new(),
+    };
+    if users.iter().all(|u| members.contains(u)) {
+        return Ok(());
+    }
+    let own_flag = match id {
+        Some(id) => super::groups::grants_superuser(c, &[id])?,
+        None => false,
+    };
+    if own_flag
+        || change.is_superuser == Some(true)
+        || super::groups::grants_superuser(c, &parents)?
+    {
+        errors.add("users", super::groups::SUPERUSER_ONLY);
+    }
+    Ok(())
+}

@@ -790,3 +790,45 @@ async fn deleting_a_group_frees_its_children_and_members_and_records_an_event() 
         (&old["pk"], &json!("old"))
     );
 }
+
+#[actix_web::test]
+async fn only_a_superuser_can_grant_superuser_status_through_a_group() {
+    let app = TestApp::spawn().await;
+    let admins: String = app.query("SELECT uuid FROM groups WHERE name = 'admins'");
+    let perms = ["core.view_group", "core.add_group", "core.change_group"];
+    let (manager, manager_pk) = app.user_with_perms("manager", &perms).await;
+    let res = manager
+        .post(
+            &format!("/api/v3/core/groups/{admins}/add_user/"),
+            json!({"pk": manager_pk}),
+        )
+        .await;
+    let (status, body) = parts(res).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        body,
+        json!({"detail": "Only superusers can grant superuser status."})
+    );
+    let res = manager
+        .post(
+            "/api/v3/core/groups/",
+            json!({"name": "backdoor", "parents": [admins], "users": [manager_pk]}),
+        )
+        .await;
+    let (status, body) = parts(res).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        body["parents"],
+        json!(["Only superusers can grant superuser status."])
+    );
+    let (_, me) = parts(manager.get("/api/v3/core/users/me/").await).await;
+    assert_eq!(me["user"]["is_superuser"], false);
+    let admin = app.admin().await;
+    let res = admin
+        .post(
+            &format!("/api/v3/core/groups/{admins}/add_user/"),
+            json!({"pk": manager_pk}),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+}

@@ -510,3 +510,43 @@ async fn paths_are_distinct_sorted_and_searchable() {
     let (_, body) = parts(admin.get("/api/v3/core/users/paths/?search=ops").await).await;
     assert_eq!(body, json!({"paths": ["users/ops"]}));
 }
+
+#[actix_web::test]
+async fn only_a_superuser_can_put_someone_in_a_superuser_group() {
+    let app = TestApp::spawn().await;
+    let admins: String = app.query("SELECT uuid FROM groups WHERE name = 'admins'");
+    let perms = ["core.view_user", "core.add_user", "core.change_user"];
+    let (helpdesk, self_pk) = app.user_with_perms("helpdesk", &perms).await;
+    let only = json!(["Only superusers can grant superuser status."]);
+    let (status, body) = create(
+        &helpdesk,
+        json!({"username": "mole", "name": "x", "groups": [admins]}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(body["groups"], only);
+    let res = helpdesk
+        .patch(
+            &format!("/api/v3/core/users/{self_pk}/"),
+            json!({"groups": [admins]}),
+        )
+        .await;
+    let (status, body) = parts(res).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "not even themselves");
+    assert_eq!(body["groups"], only);
+    // Editing a superuser without adding such a group is an ordinary change.
+    let (status, _) = parts(
+        helpdesk
+            .patch("/api/v3/core/users/1/", json!({"name": "The Admin"}))
+            .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, u) = create(
+        &app.admin().await,
+        json!({"username": "deputy", "name": "x", "groups": [admins]}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert_eq!(u["is_superuser"], true);
+}
