@@ -67,6 +67,7 @@ impl From<StoreError> for ApiError {
         match e {
             StoreError::NotFound(model) => ApiError::NotFound(model),
             StoreError::Invalid(errors) => ApiError::Invalid(errors),
+            StoreError::Refused(detail) => ApiError::forbidden(detail),
             other => ApiError::Internal(other.to_string()),
         }
     }

@@ -10,7 +10,9 @@ use super::views::{Include, User};
 use crate::auth::{Identity, Via, session};
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::store::{StoreError, events, impersonations, user_changes, user_views, users};
+use crate::store::{
+    StoreError, events, impersonations, permissions, user_changes, user_views, users,
+};
 use actix_web::http::Method;
 use actix_web::web::{self, Json};
 use actix_web::{HttpRequest, HttpResponse};
@@ -118,6 +120,7 @@ async fn change(
     state
         .db
         .write(move |c| {
+            permissions::guard_superuser_target(c, pk, superuser)?;
             let resolved = user_changes::check(c, Some(pk), &change, &mut errors)?;
             user_changes::check_superuser_groups(c, Some(pk), &resolved, superuser, &mut errors)?;
             std::mem::take(&mut errors)
@@ -180,9 +183,11 @@ pub async fn destroy(
     identity.require("core.delete_user")?;
     let pk = pk.into_inner();
     let actor = identity.actor();
+    let superuser = identity.user.grants.is_superuser;
     state
         .db
         .write(move |c| {
+            permissions::guard_superuser_target(c, pk, superuser)?;
             // End impersonations by or of the user first, so their endings are recorded.
             impersonations::end_all_involving(c, pk, actor.client_ip.clone())?;
             let user = user_changes::delete(c, pk)?;
@@ -218,7 +223,13 @@ pub async fn set_password(
     b.finish()?;
     let password =
         password.ok_or_else(|| ApiError::Internal("password parsed without a value".into()))?;
-    state.db.read(move |c| users::get(c, pk)).await?;
+    // Checked before hashing (which is costly) and again in the write.
+    let superuser = identity.user.grants.is_superuser || own;
+    let guard = move |c: &rusqlite::Connection| {
+        users::get(c, pk)?;
+        permissions::guard_superuser_target(c, pk, superuser)
+    };
+    state.db.read(guard).await?;
     let hash = state
         .passwords
         .hash(password)
@@ -228,6 +239,7 @@ pub async fn set_password(
     let user = state
         .db
         .write(move |c| {
+            guard(c)?;
             users::set_password_hash(c, pk, &hash)?;
             let user = users::get(c, pk)?;
             events::record(

@@ -29,6 +29,9 @@ pub enum StoreError {
     /// The change breaks a rule of the data (e.g. a unique name); rendered per field.
     #[error("invalid: {0:?}")]
     Invalid(FieldErrors),
+    /// The caller may not make this change (rendered as 403 with this detail).
+    #[error("refused: {0}")]
+    Refused(&'static str),
     #[error("database: {0}")]
     Sqlite(rusqlite::Error),
     #[error("connection pool: {0}")]

@@ -27,6 +27,21 @@ pub(crate) const ANCESTORS_OF_USER: &str = "WITH RECURSIVE anc(id) AS (
         SELECT gp.parent_id FROM group_parents gp JOIN anc ON gp.group_id = anc.id
     )";
 
+/// Refuses a caller who is not a superuser to change a superuser (`user_id`): that
+/// would let them take over the account, as impersonating one would (CONTRACT §6 rule 8).
+pub fn guard_superuser_target(
+    c: &Connection,
+    user_id: i64,
+    caller_is_superuser: bool,
+) -> Result<(), StoreError> {
+    if !caller_is_superuser && for_user(c, user_id)?.is_superuser {
+        return Err(StoreError::Refused(
+            "Only superusers can change superusers.",
+        ));
+    }
+    Ok(())
+}
+
 /// Computes the [`Grants`] of user `user_id` in one query (it runs on every request).
 pub fn for_user(c: &Connection, user_id: i64) -> Result<Grants, StoreError> {
     let sql = format!(

@@ -534,14 +534,16 @@ async fn only_a_superuser_can_put_someone_in_a_superuser_group() {
     let (status, body) = parts(res).await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "not even themselves");
     assert_eq!(body["groups"], only);
-    // Editing a superuser without adding such a group is an ordinary change.
-    let (status, _) = parts(
-        helpdesk
-            .patch("/api/v3/core/users/1/", json!({"name": "The Admin"}))
-            .await,
-    )
-    .await;
-    assert_eq!(status, StatusCode::OK);
+    // Nor change a superuser in any other way (a password reset would be a takeover).
+    let res = helpdesk
+        .patch("/api/v3/core/users/1/", json!({"name": "The Admin"}))
+        .await;
+    let (status, body) = parts(res).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        body,
+        json!({"detail": "Only superusers can change superusers."})
+    );
     let (status, u) = create(
         &app.admin().await,
         json!({"username": "deputy", "name": "x", "groups": [admins]}),
@@ -549,4 +551,54 @@ async fn only_a_superuser_can_put_someone_in_a_superuser_group() {
     .await;
     assert_eq!(status, StatusCode::CREATED);
     assert_eq!(u["is_superuser"], true);
+}
+
+#[actix_web::test]
+async fn a_non_superuser_cannot_reset_delete_or_change_a_superuser() {
+    let app = TestApp::spawn().await;
+    let perms = [
+        "core.view_user",
+        "core.change_user",
+        "core.delete_user",
+        "core.reset_user_password",
+    ];
+    let (helpdesk, _) = app.user_with_perms("helpdesk", &perms).await;
+    let refused = json!({"detail": "Only superusers can change superusers."});
+    let attempts = [
+        helpdesk
+            .post(
+                "/api/v3/core/users/1/set_password/",
+                json!({"password": "taken-over-1"}),
+            )
+            .await,
+        helpdesk
+            .put(
+                "/api/v3/core/users/1/",
+                json!({"username": "admin", "name": "x"}),
+            )
+            .await,
+        helpdesk
+            .patch("/api/v3/core/users/1/", json!({"is_active": false}))
+            .await,
+        helpdesk.delete("/api/v3/core/users/1/").await,
+    ];
+    for res in attempts {
+        let (status, body) = parts(res).await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+        assert_eq!(body, refused);
+    }
+    app.admin().await; // the admin's password and account are untouched
+    assert_eq!(
+        count(&app, "password_set") + count(&app, "model_updated") + count(&app, "model_deleted"),
+        0
+    );
+    // Ordinary users remain theirs to manage.
+    let pk = app.create_user("ana", "pw-ana-123456");
+    let res = helpdesk
+        .post(
+            &format!("/api/v3/core/users/{pk}/set_password/"),
+            json!({"password": "new-pass-123"}),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::NO_CONTENT);
 }
