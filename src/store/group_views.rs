@@ -2,7 +2,9 @@
 //! a fixed number of queries (not one per group).
 
 use super::StoreError;
-use super::user_views::{FIRST_PARENT, GroupRef, RoleRef, group_ref, id_list, parse_attributes};
+use super::user_views::{
+    FIRST_PARENT, GroupRef, RoleRef, group_ref, id_list, parse_attributes, role_refs,
+};
 use super::users::{COLUMNS, User, from_row};
 use rusqlite::Connection;
 use serde_json::Value;
@@ -41,35 +43,6 @@ fn group_refs(
     for row in stmt.query_map([list], |r| Ok((r.get::<_, i64>(0)?, group_ref(r, 1)?)))? {
         let (owner, g) = row?;
         out.entry(owner).or_default().push(g);
-    }
-    Ok(out)
-}
-
-/// `(owner id, role id, uuid, name)` rows of `sql`, grouped by owner; role ids are
-/// added to `all`.
-fn role_refs(
-    c: &Connection,
-    sql: &str,
-    list: &str,
-    all: &mut Vec<i64>,
-) -> Result<HashMap<i64, Vec<RoleRef>>, StoreError> {
-    let mut out: HashMap<i64, Vec<RoleRef>> = HashMap::new();
-    let mut stmt = c.prepare_cached(sql)?;
-    let rows = stmt.query_map([list], |r| {
-        Ok((
-            r.get::<_, i64>(0)?,
-            RoleRef {
-                id: r.get(1)?,
-                uuid: r.get(2)?,
-                name: r.get(3)?,
-                permissions: Vec::new(),
-            },
-        ))
-    })?;
-    for row in rows {
-        let (owner, role) = row?;
-        all.push(role.id);
-        out.entry(owner).or_default().push(role);
     }
     Ok(out)
 }

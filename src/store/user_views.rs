@@ -87,6 +87,35 @@ pub fn role_permissions(
     Ok(out)
 }
 
+/// `(owner id, role id, uuid, name)` rows of `sql`, grouped by owner; role ids are
+/// added to `all`.
+pub(crate) fn role_refs(
+    c: &Connection,
+    sql: &str,
+    list: &str,
+    all: &mut Vec<i64>,
+) -> Result<HashMap<i64, Vec<RoleRef>>, StoreError> {
+    let mut out: HashMap<i64, Vec<RoleRef>> = HashMap::new();
+    let mut stmt = c.prepare_cached(sql)?;
+    let rows = stmt.query_map([list], |r| {
+        Ok((
+            r.get::<_, i64>(0)?,
+            RoleRef {
+                id: r.get(1)?,
+                uuid: r.get(2)?,
+                name: r.get(3)?,
+                permissions: Vec::new(),
+            },
+        ))
+    })?;
+    for row in rows {
+        let (owner, role) = row?;
+        all.push(role.id);
+        out.entry(owner).or_default().push(role);
+    }
+    Ok(out)
+}
+
 /// Loads the users with `ids`, in that order (missing ids are skipped).
 pub fn load(c: &Connection, ids: &[i64]) -> Result<Vec<UserView>, StoreError> {
     let list = id_list(ids);
@@ -128,30 +157,14 @@ pub fn load(c: &Connection, ids: &[i64]) -> Result<Vec<UserView>, StoreError> {
             .collect::<Result<_, _>>()?
     };
 
-    let mut roles: HashMap<i64, Vec<RoleRef>> = HashMap::new();
     let mut role_ids = Vec::new();
-    {
-        let mut stmt = c.prepare_cached(
-            "SELECT ur.user_id, r.id, r.uuid, r.name FROM user_roles ur JOIN roles r ON r.id = ur.role_id
-             WHERE ur.user_id IN (SELECT value FROM json_each(?1)) ORDER BY r.name",
-        )?;
-        let rows = stmt.query_map([&list], |r| {
-            Ok((
-                r.get::<_, i64>(0)?,
-                RoleRef {
-                    id: r.get(1)?,
-                    uuid: r.get(2)?,
-                    name: r.get(3)?,
-                    permissions: Vec::new(),
-                },
-            ))
-        })?;
-        for row in rows {
-            let (user, role) = row?;
-            role_ids.push(role.id);
-            roles.entry(user).or_default().push(role);
-        }
-    }
+    let mut roles = role_refs(
+        c,
+        "SELECT ur.user_id, r.id, r.uuid, r.name FROM user_roles ur JOIN roles r ON r.id = ur.role_id
+         WHERE ur.user_id IN (SELECT value FROM json_each(?1)) ORDER BY r.name",
+        &list,
+        &mut role_ids,
+    )?;
     if !role_ids.is_empty() {
         let perms = role_permissions(c, &role_ids)?;
         for role in roles.values_mut().flatten() {
