@@ -153,13 +153,14 @@ fn commit_batch(
     before_commit: BeforeCommit,
 ) -> Result<(), StoreError> {
     conn.execute_batch("BEGIN IMMEDIATE")?;
+    // Cached: these run twice per write.
+    let step = |sql: &str| conn.prepare_cached(sql)?.execute([]).map(drop);
     for job in batch.iter_mut() {
-        conn.execute_batch("SAVEPOINT job")?;
-        if job.run(conn) {
-            conn.execute_batch("RELEASE job")?;
-        } else {
-            conn.execute_batch("ROLLBACK TO job; RELEASE job")?;
+        step("SAVEPOINT job")?;
+        if !job.run(conn) {
+            step("ROLLBACK TO job")?;
         }
+        step("RELEASE job")?;
     }
     before_commit(conn)?;
     Ok(conn.execute_batch("COMMIT")?)
