@@ -9,24 +9,21 @@ fn at(pk: &Value) -> String {
 }
 
 async fn create(c: &Client, body: Value) -> Value {
-    let (status, group) = parts(c.post(GROUPS, body).await).await;
-    assert_eq!(status, StatusCode::CREATED, "{group}");
-    group
+    created(c, GROUPS, body).await
 }
 
 async fn create_role(c: &Client, name: &str, perms: &[&str]) -> Value {
-    let body = json!({"name": name, "permissions": perms});
-    let (status, role) = parts(c.post("/api/v3/rbac/roles/", body).await).await;
-    assert_eq!(status, StatusCode::CREATED, "{role}");
-    role
+    created(
+        c,
+        "/api/v3/rbac/roles/",
+        json!({"name": name, "permissions": perms}),
+    )
+    .await
 }
 
 /// How many `action` events name a group.
 fn group_events(app: &TestApp, action: &str) -> i64 {
-    app.query(&format!(
-        "SELECT COUNT(*) FROM events WHERE action = '{action}'
-         AND json_extract(context, '$.model.model_name') = 'group'"
-    ))
+    model_events(app, action, "group")
 }
 
 fn assert_group_shape(g: &Value) {

@@ -344,3 +344,18 @@ impl Client {
         rb.send().await.unwrap()
     }
 }
+
+/// POSTs `body` to `path`, asserts 201 and returns the created object.
+pub async fn created(c: &Client, path: &str, body: Value) -> Value {
+    let (status, object) = parts(c.post(path, body).await).await;
+    assert_eq!(status, StatusCode::CREATED, "{object}");
+    object
+}
+
+/// How many `action` events name an object of `model_name` in `context.model`.
+pub fn model_events(app: &TestApp, action: &str, model_name: &str) -> i64 {
+    app.query(&format!(
+        "SELECT COUNT(*) FROM events WHERE action = '{action}'
+         AND json_extract(context, '$.model.model_name') = '{model_name}'"
+    ))
+}

@@ -9,17 +9,12 @@ fn at(pk: &Value) -> String {
 }
 
 async fn create(c: &Client, body: Value) -> Value {
-    let (status, role) = parts(c.post(ROLES, body).await).await;
-    assert_eq!(status, StatusCode::CREATED, "{role}");
-    role
+    created(c, ROLES, body).await
 }
 
 /// How many `action` events name a role.
 fn role_events(app: &TestApp, action: &str) -> i64 {
-    app.query(&format!(
-        "SELECT COUNT(*) FROM events WHERE action = '{action}'
-         AND json_extract(context, '$.model.model_name') = 'role'"
-    ))
+    model_events(app, action, "role")
 }
 
 fn assert_role_shape(r: &Value) {
