@@ -41,12 +41,22 @@ impl Application {
     /// Opens the database, bootstraps it, and binds `server.listen`. Must be called
     /// inside an async runtime (the server's accept loop starts here).
     pub async fn build(config: Config) -> Result<Application, StartError> {
-        let db = Db::open(&config.database.path, config.database.pool_size)?;
-        let key =
-            auth::key::load_or_create(config.session.secret_key.as_deref(), &config.database.path)?;
-        let passwords = Passwords::new(&config.security);
-        let install_id = db.write_now(meta::install_id)?;
-        bootstrap::run(&db, &config, &passwords)?;
+        // Opening, migrating and bootstrapping (an argon2 hash) block: keep them off
+        // the runtime's thread like every other SQLite and argon2 call.
+        let (config, db, key, passwords, install_id) =
+            actix_web::rt::task::spawn_blocking(move || {
+                let db = Db::open(&config.database.path, config.database.pool_size)?;
+                let key = auth::key::load_or_create(
+                    config.session.secret_key.as_deref(),
+                    &config.database.path,
+                )?;
+                let passwords = Passwords::new(&config.security);
+                let install_id = db.write_now(meta::install_id)?;
+                bootstrap::run(&db, &config, &passwords)?;
+                Ok::<_, StartError>((config, db, key, passwords, install_id))
+            })
+            .await
+            .map_err(|e| StartError::Other(format!("startup task: {e}")))??;
         let listener = TcpListener::bind(&config.server.listen)?;
         let port = listener.local_addr()?.port();
         spawn_maintenance(db.clone(), config.events.retention_days);
