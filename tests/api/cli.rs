@@ -98,9 +98,24 @@ fn a_database_from_a_newer_version_is_refused() {
     );
 }
 
-/// Starts `standin serve` on port 0 and returns it with the lines it logged up to
-/// "listening", and the port.
-fn serve(dir: &std::path::Path, env: &[(&str, &str)]) -> (std::process::Child, Vec<String>, u16) {
+/// A running `standin serve`, stopped when dropped (so a failing test leaves no
+/// server behind).
+struct Served {
+    child: std::process::Child,
+    /// What it logged up to "listening".
+    lines: Vec<String>,
+    port: u16,
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts `standin serve` on port 0.
+fn serve(dir: &std::path::Path, env: &[(&str, &str)]) -> Served {
     let mut cmd = standin(dir);
     cmd.args(["--listen", "127.0.0.1:0"])
         .stderr(Stdio::piped())
@@ -122,7 +137,7 @@ fn serve(dir: &std::path::Path, env: &[(&str, &str)]) -> (std::process::Child, V
         lines.push(line);
     }
     assert_ne!(port, 0, "server did not start: {lines:?}");
-    (child, lines, port)
+    Served { child, lines, port }
 }
 
 fn login_status(port: u16, username: &str, password: &str) -> u16 {
@@ -143,45 +158,44 @@ fn login_status(port: u16, username: &str, password: &str) -> u16 {
 #[test]
 fn the_first_start_prints_a_generated_password_once() {
     let dir = tempfile::tempdir().unwrap();
-    let (mut first, lines, port) = serve(dir.path(), &[]);
-    let at = lines
+    let first = serve(dir.path(), &[]);
+    let at = first
+        .lines
         .iter()
         .position(|l| l.contains("with the password"))
         .expect("password banner");
-    let password = lines[at + 1..]
+    let password = first.lines[at + 1..]
         .iter()
         .map(|l| l.trim())
         .find(|l| !l.is_empty())
         .unwrap()
         .to_owned();
     assert_eq!(password.len(), 24);
-    assert_eq!(login_status(port, "admin", &password), 200);
-    first.kill().unwrap();
-    first.wait().unwrap();
-    let (mut second, lines, port) = serve(dir.path(), &[]);
+    assert_eq!(login_status(first.port, "admin", &password), 200);
+    drop(first);
+    let second = serve(dir.path(), &[]);
     assert!(
-        !lines.iter().any(|l| l.contains("with the password")),
-        "{lines:?}"
+        !second.lines.iter().any(|l| l.contains("with the password")),
+        "{:?}",
+        second.lines
     );
-    assert_eq!(login_status(port, "admin", &password), 200);
-    second.kill().unwrap();
-    second.wait().unwrap();
+    assert_eq!(login_status(second.port, "admin", &password), 200);
+    drop(second);
 }
 
 #[test]
 fn the_bootstrap_password_comes_from_the_environment() {
     let dir = tempfile::tempdir().unwrap();
-    let (mut child, lines, port) = serve(
+    let server = serve(
         dir.path(),
         &[("STANDIN_BOOTSTRAP_PASSWORD", ADMIN_PASSWORD)],
     );
     assert!(
-        !lines.iter().any(|l| l.contains(ADMIN_PASSWORD)),
+        !server.lines.iter().any(|l| l.contains(ADMIN_PASSWORD)),
         "the given password is not logged"
     );
-    assert_eq!(login_status(port, "admin", ADMIN_PASSWORD), 200);
-    child.kill().unwrap();
-    child.wait().unwrap();
+    assert_eq!(login_status(server.port, "admin", ADMIN_PASSWORD), 200);
+    drop(server);
 }
 
 #[test]
@@ -208,10 +222,9 @@ fn create_user_reads_the_password_from_standard_input() {
         .unwrap();
     let out = child.wait_with_output().unwrap();
     assert!(out.status.success());
-    let (mut server, _, port) = serve(dir.path(), &[]);
-    assert_eq!(login_status(port, "ops", "ops-password-123"), 200);
-    server.kill().unwrap();
-    server.wait().unwrap();
+    let server = serve(dir.path(), &[]);
+    assert_eq!(login_status(server.port, "ops", "ops-password-123"), 200);
+    drop(server);
     let c = rusqlite::Connection::open(dir.path().join("standin.db")).unwrap();
     let superuser: bool = c
         .query_row(
@@ -234,7 +247,7 @@ fn set_password_changes_the_password_and_create_token_prints_a_key() {
         .unwrap();
     // No database yet: the user does not exist.
     assert!(!out.status.success());
-    let (mut server, _, port) = serve(
+    let server = serve(
         dir.path(),
         &[("STANDIN_BOOTSTRAP_PASSWORD", ADMIN_PASSWORD)],
     );
@@ -248,8 +261,11 @@ fn set_password_changes_the_password_and_create_token_prints_a_key() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert_eq!(login_status(port, "admin", ADMIN_PASSWORD), 403);
-    assert_eq!(login_status(port, "admin", "new-admin-password"), 200);
+    assert_eq!(login_status(server.port, "admin", ADMIN_PASSWORD), 403);
+    assert_eq!(
+        login_status(server.port, "admin", "new-admin-password"),
+        200
+    );
     let out = standin(dir.path())
         .args(["create-token", "admin"])
         .output()
@@ -257,14 +273,13 @@ fn set_password_changes_the_password_and_create_token_prints_a_key() {
     assert!(out.status.success());
     let key = String::from_utf8(out.stdout).unwrap().trim().to_owned();
     assert_eq!(key.len(), 64, "256 bits, hex");
-    server.kill().unwrap();
-    server.wait().unwrap();
+    drop(server);
 }
 
 #[test]
 fn backup_writes_a_consistent_copy() {
     let dir = tempfile::tempdir().unwrap();
-    let (mut server, _, _) = serve(
+    let server = serve(
         dir.path(),
         &[("STANDIN_BOOTSTRAP_PASSWORD", ADMIN_PASSWORD)],
     );
@@ -277,8 +292,7 @@ fn backup_writes_a_consistent_copy() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    server.kill().unwrap();
-    server.wait().unwrap();
+    drop(server);
     let c = rusqlite::Connection::open(dir.path().join("copy.db")).unwrap();
     let users: i64 = c
         .query_row("SELECT COUNT(*) FROM users", [], |r| r.get(0))
@@ -289,19 +303,19 @@ fn backup_writes_a_consistent_copy() {
 #[test]
 fn sigterm_stops_the_server_cleanly() {
     let dir = tempfile::tempdir().unwrap();
-    let (mut server, _, port) = serve(
+    let mut server = serve(
         dir.path(),
         &[("STANDIN_BOOTSTRAP_PASSWORD", ADMIN_PASSWORD)],
     );
-    assert_eq!(login_status(port, "admin", ADMIN_PASSWORD), 200);
+    assert_eq!(login_status(server.port, "admin", ADMIN_PASSWORD), 200);
     let killed = Command::new("kill")
-        .args(["-TERM", &server.id().to_string()])
+        .args(["-TERM", &server.child.id().to_string()])
         .status()
         .unwrap();
     assert!(killed.success());
     let started = std::time::Instant::now();
     let status = loop {
-        if let Some(status) = server.try_wait().unwrap() {
+        if let Some(status) = server.child.try_wait().unwrap() {
             break status;
         }
         assert!(
@@ -312,7 +326,7 @@ fn sigterm_stops_the_server_cleanly() {
     };
     assert!(status.success(), "exit status {status:?}");
     assert!(
-        std::net::TcpStream::connect(("127.0.0.1", port)).is_err(),
+        std::net::TcpStream::connect(("127.0.0.1", server.port)).is_err(),
         "the port is closed"
     );
 }

@@ -208,38 +208,21 @@ async fn a_successful_login_resets_the_username_counter() {
 #[actix_web::test]
 async fn cross_site_login_posts_are_refused() {
     let app = TestApp::spawn().await;
-    let creds = json!({"username": "admin", "password": ADMIN_PASSWORD});
     let c = app.client();
-    let res = c
-        .request(reqwest::Method::POST, "/api/v3/auth/login/")
-        .header("Sec-Fetch-Site", "cross-site")
-        .json(&creds)
-        .send()
-        .await
-        .unwrap();
+    let res = admin_login_with(&c, &[("Sec-Fetch-Site", "cross-site")]).await;
     let (status, body) = parts(res).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     assert!(
         body["detail"].as_str().unwrap().starts_with("CSRF Failed"),
         "{body}"
     );
-    let res = c
-        .request(reqwest::Method::POST, "/api/v3/auth/login/")
-        .header("Origin", "https://evil.example")
-        .json(&creds)
-        .send()
-        .await
-        .unwrap();
+    let res = admin_login_with(&c, &[("Origin", "https://evil.example")]).await;
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
-    let same_origin = app.base.clone();
-    let res = c
-        .request(reqwest::Method::POST, "/api/v3/auth/login/")
-        .header("Origin", same_origin)
-        .header("Sec-Fetch-Site", "same-origin")
-        .json(&creds)
-        .send()
-        .await
-        .unwrap();
+    let same_origin = [
+        ("Origin", app.base.as_str()),
+        ("Sec-Fetch-Site", "same-origin"),
+    ];
+    let res = admin_login_with(&c, &same_origin).await;
     assert_eq!(res.status(), StatusCode::OK);
 }
 
@@ -284,16 +267,8 @@ async fn the_secure_flag_follows_the_setting() {
 
 #[actix_web::test]
 async fn secure_auto_trusts_forwarded_proto_only_from_trusted_proxies() {
-    let creds = json!({"username": "admin", "password": ADMIN_PASSWORD});
     let untrusted = TestApp::spawn().await;
-    let res = untrusted
-        .client()
-        .request(reqwest::Method::POST, "/api/v3/auth/login/")
-        .header("X-Forwarded-Proto", "https")
-        .json(&creds)
-        .send()
-        .await
-        .unwrap();
+    let res = admin_login_with(&untrusted.client(), &[("X-Forwarded-Proto", "https")]).await;
     assert!(
         !set_cookie(&res, "standin_session")
             .unwrap()
@@ -303,17 +278,20 @@ async fn secure_auto_trusts_forwarded_proto_only_from_trusted_proxies() {
         c.server.trusted_proxies = standin::config::TrustedProxies::parse(&["127.0.0.1"]).unwrap()
     })
     .await;
-    let res = trusted
-        .client()
-        .request(reqwest::Method::POST, "/api/v3/auth/login/")
-        .header("X-Forwarded-Proto", "https")
-        .json(&creds)
-        .send()
-        .await
-        .unwrap();
+    let res = admin_login_with(&trusted.client(), &[("X-Forwarded-Proto", "https")]).await;
     assert!(
         set_cookie(&res, "standin_session")
             .unwrap()
             .contains("; Secure")
     );
+}
+
+/// The admin's login, sent with extra `headers`.
+async fn admin_login_with(c: &Client, headers: &[(&str, &str)]) -> reqwest::Response {
+    let mut rb = c.request(reqwest::Method::POST, "/api/v3/auth/login/");
+    for (name, value) in headers {
+        rb = rb.header(*name, *value);
+    }
+    let creds = json!({"username": "admin", "password": ADMIN_PASSWORD});
+    rb.json(&creds).send().await.unwrap()
 }
