@@ -162,36 +162,55 @@ CREATE INDEX impersonations_original ON impersonations (original_user_id, starte
 CREATE INDEX impersonations_target ON impersonations (target_user_id, started);
 CREATE INDEX impersonations_active ON impersonations (ended, started);
 
--- Substring search over users (CONTRACT §5 `search`): a trigram index answers
--- `%term%` without scanning every row. Triggers only note which users changed (with
--- the values the index still holds); `store::search_index::sync` applies the notes
--- once per write transaction, because FTS5 flushes at every savepoint and the writer
--- gives each request one.
-CREATE VIRTUAL TABLE users_search USING fts5(
-    username, name, email, uuid,
-    content = 'users', content_rowid = 'id', tokenize = 'trigram'
+-- Substring search over users (CONTRACT §5 `search`): trigram indexes answer
+-- `%term%` without scanning every row. One index per column, so an edit re-indexes
+-- only the columns it changed (most change `name` or `email`; `uuid` never changes).
+-- Triggers only note which users changed (with the values the indexes still hold);
+-- `store::search_index::sync` applies the notes once per write transaction, because
+-- FTS5 flushes at every savepoint and the writer gives each request one.
+CREATE VIRTUAL TABLE users_search_username USING fts5(
+    username, content = 'users', content_rowid = 'id', tokenize = 'trigram'
+);
+CREATE VIRTUAL TABLE users_search_name USING fts5(
+    name, content = 'users', content_rowid = 'id', tokenize = 'trigram'
+);
+CREATE VIRTUAL TABLE users_search_email USING fts5(
+    email, content = 'users', content_rowid = 'id', tokenize = 'trigram'
+);
+CREATE VIRTUAL TABLE users_search_uuid USING fts5(
+    uuid, content = 'users', content_rowid = 'id', tokenize = 'trigram'
 );
 CREATE TABLE users_search_pending (
     id       INTEGER PRIMARY KEY,
-    -- 1 when the index holds this user with the values below, which must go first.
+    -- 1 when the indexes hold this user with the values below (noted at the first
+    -- change since the last sync), which must go first.
     indexed  INTEGER NOT NULL,
+    -- Columns to re-index: 1 username, 2 name, 4 email, 8 uuid.
+    changed  INTEGER NOT NULL,
     username TEXT,
     name     TEXT,
     email    TEXT,
     uuid     TEXT
 );
 CREATE TRIGGER users_search_insert AFTER INSERT ON users BEGIN
-    INSERT OR IGNORE INTO users_search_pending (id, indexed) VALUES (new.id, 0);
+    INSERT INTO users_search_pending (id, indexed, changed) VALUES (new.id, 0, 15)
+    ON CONFLICT (id) DO UPDATE SET changed = 15;
 END;
 CREATE TRIGGER users_search_delete AFTER DELETE ON users BEGIN
-    INSERT OR IGNORE INTO users_search_pending (id, indexed, username, name, email, uuid)
-    VALUES (old.id, 1, old.username, old.name, old.email, old.uuid);
+    INSERT INTO users_search_pending (id, indexed, changed, username, name, email, uuid)
+    VALUES (old.id, 1, 15, old.username, old.name, old.email, old.uuid)
+    ON CONFLICT (id) DO UPDATE SET changed = 15;
 END;
-CREATE TRIGGER users_search_update AFTER UPDATE OF username, name, email ON users
-WHEN old.username IS NOT new.username OR old.name IS NOT new.name OR old.email IS NOT new.email
+CREATE TRIGGER users_search_update AFTER UPDATE OF username, name, email, uuid ON users
+WHEN old.username IS NOT new.username OR old.name IS NOT new.name
+  OR old.email IS NOT new.email OR old.uuid IS NOT new.uuid
 BEGIN
-    INSERT OR IGNORE INTO users_search_pending (id, indexed, username, name, email, uuid)
-    VALUES (old.id, 1, old.username, old.name, old.email, old.uuid);
+    INSERT INTO users_search_pending (id, indexed, changed, username, name, email, uuid)
+    VALUES (old.id, 1,
+            (old.username IS NOT new.username) | ((old.name IS NOT new.name) << 1)
+            | ((old.email IS NOT new.email) << 2) | ((old.uuid IS NOT new.uuid) << 3),
+            old.username, old.name, old.email, old.uuid)
+    ON CONFLICT (id) DO UPDATE SET changed = changed | excluded.changed;
 END;
 
 -- Membership and group changes move which users `groups_by_*` and `is_superuser`

@@ -269,7 +269,7 @@ pub async fn paths(
     let search = Query::new(query.into_inner()).text("search");
     let paths = state
         .db
-        .read(move |c| user_changes::paths(c, search.as_deref()))
+        .read(move |c| users::paths(c, search.as_deref()))
         .await?;
     Ok(Json(UserPaths { paths }))
 }

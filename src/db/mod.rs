@@ -17,16 +17,20 @@ use std::time::Duration;
 pub type Pool = r2d2::Pool<SqliteConnectionManager>;
 
 /// Pragmas every pooled connection gets (CONTRACT §8, standards: WAL, foreign keys,
-/// busy timeout, synchronous=NORMAL which is durable in WAL mode up to the last checkpoint).
+/// busy timeout (below), synchronous=NORMAL: in WAL mode a power cut can lose the
+/// last commits but never leaves the database inconsistent).
 const CONNECTION_PRAGMAS: &str = "PRAGMA journal_mode = WAL;
      PRAGMA foreign_keys = ON;
-     PRAGMA busy_timeout = 5000;
      PRAGMA synchronous = NORMAL;
      PRAGMA temp_store = MEMORY;";
+
+/// How long a connection waits for a lock another one holds.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
 fn manager_for(path: &Path) -> SqliteConnectionManager {
     SqliteConnectionManager::file(path).with_init(|c| {
         c.execute_batch(CONNECTION_PRAGMAS)?;
+        c.busy_timeout(BUSY_TIMEOUT)?;
         c.set_prepared_statement_cache_capacity(64);
         Ok(())
     })
@@ -55,7 +59,8 @@ impl Db {
         let manager = manager_for(path);
         // Once per batch, outside every savepoint: FTS5 flushes its index at each release.
         let sync = crate::store::search_index::sync;
-        let writer = Writer::start(manager.connect()?, manager.connect()?, sync)
+        let limits = writer::LogLimits::default();
+        let writer = Writer::start(manager.connect()?, manager.connect()?, sync, limits)
             .map_err(|e| StoreError::Other(format!("writer thread: {e}")))?;
         Ok(Db { pool, writer })
     }

@@ -7,6 +7,8 @@
 use crate::store::StoreError;
 use rusqlite::Connection;
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, Sender};
 use std::time::Duration;
 
@@ -55,8 +57,30 @@ where
     }
 }
 
-/// How often the checkpointer copies the write-ahead log back into the database.
-const CHECKPOINT_EVERY: Duration = Duration::from_millis(500);
+/// When the write-ahead log is copied back and restarted.
+#[derive(Debug, Clone, Copy)]
+pub struct LogLimits {
+    /// How often the checkpointer copies the log back into the database.
+    pub checkpoint_every: Duration,
+    /// Log size (in pages) past which the writer has the log restarted from its start.
+    pub restart_after_frames: i64,
+}
+
+impl Default for LogLimits {
+    fn default() -> Self {
+        LogLimits {
+            checkpoint_every: Duration::from_millis(250),
+            restart_after_frames: 4096,
+        }
+    }
+}
+
+/// Longest the writer waits for readers when restarting the log.
+const RESTART_WAIT: Duration = Duration::from_millis(20);
+
+/// Kept as the log file's size when it is restarted, so a burst does not leave a
+/// large file behind (`PRAGMA journal_size_limit`, bytes).
+const LOG_SIZE_LIMIT: i64 = 32 * 1024 * 1024;
 
 /// Handle to the writer thread; cloning shares the queue. When the last handle is
 /// dropped, the writer and the checkpointer stop.
@@ -75,17 +99,23 @@ impl Writer {
         conn: Connection,
         checkpoint_conn: Connection,
         before_commit: BeforeCommit,
+        limits: LogLimits,
     ) -> std::io::Result<Writer> {
-        conn.execute_batch("PRAGMA wal_autocheckpoint = 0; PRAGMA cache_size = -16384;")
-            .map_err(std::io::Error::other)?;
+        conn.execute_batch(&format!(
+            "PRAGMA wal_autocheckpoint = 0; PRAGMA cache_size = -16384;
+             PRAGMA journal_size_limit = {LOG_SIZE_LIMIT};"
+        ))
+        .map_err(std::io::Error::other)?;
         let (queue, jobs) = mpsc::channel::<Box<dyn Job>>();
         let (alive, stopped) = mpsc::channel::<()>();
+        let restart = Arc::new(AtomicBool::new(false));
+        let wanted = restart.clone();
         std::thread::Builder::new()
             .name("standin-writer".into())
-            .spawn(move || run(conn, jobs, before_commit))?;
+            .spawn(move || run(conn, jobs, before_commit, &restart))?;
         std::thread::Builder::new()
             .name("standin-checkpoint".into())
-            .spawn(move || checkpoint(checkpoint_conn, stopped))?;
+            .spawn(move || checkpoint(checkpoint_conn, stopped, limits, &wanted))?;
         Ok(Writer {
             queue,
             _alive: alive,
@@ -116,8 +146,16 @@ impl Writer {
 /// Work done once per batch before it commits.
 pub type BeforeCommit = fn(&Connection) -> Result<(), StoreError>;
 
-fn run(conn: Connection, jobs: Receiver<Box<dyn Job>>, before_commit: BeforeCommit) {
+fn run(
+    conn: Connection,
+    jobs: Receiver<Box<dyn Job>>,
+    before_commit: BeforeCommit,
+    restart: &AtomicBool,
+) {
     while let Ok(first) = jobs.recv() {
+        if restart.swap(false, Ordering::Relaxed) {
+            restart_log(&conn);
+        }
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
             match jobs.try_recv() {
@@ -136,11 +174,35 @@ fn run(conn: Connection, jobs: Receiver<Box<dyn Job>>, before_commit: BeforeComm
     }
 }
 
-fn checkpoint(conn: Connection, stopped: Receiver<()>) {
-    while let Err(mpsc::RecvTimeoutError::Timeout) = stopped.recv_timeout(CHECKPOINT_EVERY) {
+/// Copies the log back and waits for readers of older snapshots, so the next write
+/// starts the log again from its beginning. SQLite restarts the log only when all of
+/// it has been copied back while no write is under way, which never happens under a
+/// steady load unless the one writer makes room for it; the log would grow without
+/// end. Runs between batches: the checkpointer has copied most pages already, so the
+/// pause is about as long as the slowest read in progress.
+fn restart_log(conn: &Connection) {
+    // Waits at most this long: a slow reader (a backup) postpones it, never writes.
+    let _ = conn.busy_timeout(RESTART_WAIT);
+    let outcome = conn.query_row("PRAGMA wal_checkpoint(RESTART)", [], |r| {
+        Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?))
+    });
+    let _ = conn.busy_timeout(super::BUSY_TIMEOUT);
+    match outcome {
+        Ok((0, _)) => {}
+        Ok((_, frames)) => log::debug!("log restart postponed: readers busy ({frames} frames)"),
+        Err(e) => log::warn!("log restart failed: {e}"),
+    }
+}
+
+fn checkpoint(conn: Connection, stopped: Receiver<()>, limits: LogLimits, restart: &AtomicBool) {
+    while let Err(mpsc::RecvTimeoutError::Timeout) = stopped.recv_timeout(limits.checkpoint_every) {
         // PASSIVE: copy what no reader still needs, never wait for anyone.
-        if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
-            log::warn!("checkpoint failed: {e}");
+        match conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| r.get::<_, i64>(1)) {
+            Ok(frames) if frames >= limits.restart_after_frames => {
+                restart.store(true, Ordering::Relaxed);
+            }
+            Ok(_) => {}
+            Err(e) => log::warn!("checkpoint failed: {e}"),
         }
     }
     // Last one out folds the log back in, so a stopped server leaves a small WAL.
@@ -179,7 +241,7 @@ mod tests {
         let checkpointer = Connection::open(&path).unwrap();
         (
             dir,
-            Writer::start(c, checkpointer, |_| Ok(())).unwrap(),
+            Writer::start(c, checkpointer, |_| Ok(()), LogLimits::default()).unwrap(),
             path,
         )
     }
@@ -229,6 +291,44 @@ mod tests {
             .query_row("SELECT COUNT(*) FROM t", [], |r| r.get(0))
             .unwrap();
         assert_eq!(n, 200);
+    }
+
+    #[actix_web::test]
+    async fn a_steady_stream_of_writes_keeps_the_log_small() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("w.db");
+        let c = Connection::open(&path).unwrap();
+        c.execute_batch("PRAGMA journal_mode = WAL; CREATE TABLE t (b BLOB);")
+            .unwrap();
+        let limits = LogLimits {
+            checkpoint_every: Duration::from_millis(5),
+            restart_after_frames: 16,
+        };
+        let w = Writer::start(c, Connection::open(&path).unwrap(), |_| Ok(()), limits).unwrap();
+        // A reader always busy, as under load: SQLite alone would never restart the log.
+        let reading = Arc::new(AtomicBool::new(true));
+        let reader = {
+            let (reading, path) = (reading.clone(), path.clone());
+            std::thread::spawn(move || {
+                let r = Connection::open(path).unwrap();
+                while reading.load(Ordering::Relaxed) {
+                    r.query_row("SELECT COUNT(*) FROM t", [], |row| row.get::<_, i64>(0))
+                        .unwrap();
+                }
+            })
+        };
+        // 300 commits of 4+ pages each: about 5 MB through the log.
+        for _ in 0..300 {
+            w.write(|c| Ok(c.execute("INSERT INTO t VALUES (zeroblob(16384))", [])?))
+                .await
+                .unwrap();
+        }
+        reading.store(false, Ordering::Relaxed);
+        reader.join().unwrap();
+        let log = std::fs::metadata(dir.path().join("w.db-wal"))
+            .unwrap()
+            .len();
+        assert!(log < 1024 * 1024, "the log grew to {log} bytes");
     }
 
     #[actix_web::test]

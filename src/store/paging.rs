@@ -93,6 +93,10 @@ struct CountCache {
 /// without bound.
 const COUNT_CACHE_SIZE: usize = 512;
 
+/// Longest key remembered (a search that matched many users binds all their ids),
+/// so the cache stays small.
+const MAX_CACHED_KEY: usize = 4096;
+
 static COUNTS: Mutex<Option<CountCache>> = Mutex::new(None);
 
 impl CountCache {
@@ -131,6 +135,9 @@ fn count(
         .prepare_cached(revision_sql)?
         .query_row([], |r| r.get(0))?;
     let key = format!("{}\u{0}{sql}\u{0}{params:?}", c.path().unwrap_or_default());
+    if key.len() > MAX_CACHED_KEY {
+        return run();
+    }
     if let Some(n) = CountCache::get(&key, rev) {
         return Ok(n);
     }

@@ -1,46 +1,98 @@
-//! Keeps the users' search index in step with `users`, once per write transaction
+//! Keeps the users' search indexes in step with `users`, once per write transaction
 //! (see `users_search_pending` in schema.sql for why not per row).
 
 use super::StoreError;
 use rusqlite::Connection;
 
-/// Applies the changes noted since the last call to the search index. Call inside
+/// The indexed columns, with their bit in `users_search_pending.changed`.
+/// Each has its own trigram index, `users_search_<column>`.
+pub(crate) const COLUMNS: [(&str, i64); 4] =
+    [("username", 1), ("name", 2), ("email", 4), ("uuid", 8)];
+
+/// Applies the changes noted since the last call to the search indexes. Call inside
 /// the write transaction, after the writes and outside any savepoint.
 pub fn sync(c: &Connection) -> Result<(), StoreError> {
-    let pending: bool = c
-        .prepare_cached("SELECT EXISTS (SELECT 1 FROM users_search_pending)")?
-        .query_row([], |r| r.get(0))?;
-    if !pending {
+    let changed = c
+        .prepare_cached("SELECT DISTINCT changed FROM users_search_pending")?
+        .query_map([], |r| r.get::<_, i64>(0))?
+        .try_fold(0, |all, bits| bits.map(|b| all | b))?;
+    if changed == 0 {
         return Ok(());
     }
-    c.prepare_cached(
-        "INSERT INTO users_search (users_search, rowid, username, name, email, uuid)
-         SELECT 'delete', id, username, name, email, uuid FROM users_search_pending WHERE indexed = 1",
-    )?
-    .execute([])?;
-    c.prepare_cached(
-        "INSERT INTO users_search (rowid, username, name, email, uuid)
-         SELECT u.id, u.username, u.name, u.email, u.uuid
-         FROM users_search_pending p JOIN users u ON u.id = p.id",
-    )?
-    .execute([])?;
+    for (column, bit) in COLUMNS {
+        if changed & bit == 0 {
+            continue;
+        }
+        // One statement per index: FTS5 writes a segment at each statement's end, and
+        // the old values must leave before the new ones come (left side of UNION ALL
+        // first).
+        c.prepare_cached(&reindex_sql(column, bit))?.execute([])?;
+    }
     c.prepare_cached("DELETE FROM users_search_pending")?
         .execute([])?;
     Ok(())
+}
+
+/// Ids of the users whose username, name, email or uuid contains `term` (at least
+/// three characters: a trigram index finds nothing shorter), case-insensitively.
+pub fn matching(c: &Connection, term: &str) -> Result<Vec<i64>, StoreError> {
+    let phrase = format!("\"{}\"", term.replace('"', "\"\""));
+    // A uuid holds only hex digits and dashes: other terms need not look there.
+    let uuid_like = term.chars().all(|ch| ch.is_ascii_hexdigit() || ch == '-');
+    let per_column: Vec<String> = COLUMNS
+        .iter()
+        .filter(|(column, _)| uuid_like || *column != "uuid")
+        .map(|(column, _)| {
+            format!("SELECT rowid FROM users_search_{column} WHERE users_search_{column} MATCH ?1")
+        })
+        .collect();
+    let ids = c
+        .prepare_cached(&per_column.join(" UNION "))?
+        .query_map([phrase], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    Ok(ids)
+}
+
+/// Re-indexes `column` of the pending users whose `changed` has `bit`. CROSS JOIN
+/// pins the few pending rows as the outer loop, whatever statistics say.
+fn reindex_sql(column: &str, bit: i64) -> String {
+    format!(
+        "INSERT INTO users_search_{column} (users_search_{column}, rowid, {column})
+         SELECT 'delete', id, {column} FROM users_search_pending
+             WHERE indexed = 1 AND changed & {bit}
+         UNION ALL
+         SELECT NULL, u.id, u.{column}
+             FROM users_search_pending p CROSS JOIN users u ON u.id = p.id
+             WHERE p.changed & {bit}"
+    )
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn matches(c: &Connection, term: &str) -> Vec<i64> {
+    /// Users whose `column` contains `term`, by the index.
+    fn matches(c: &Connection, column: &str, term: &str) -> Vec<i64> {
         let phrase = format!("\"{term}\"");
-        c.prepare("SELECT rowid FROM users_search WHERE users_search MATCH ?1 ORDER BY rowid")
-            .unwrap()
-            .query_map([phrase], |r| r.get(0))
-            .unwrap()
-            .map(Result::unwrap)
-            .collect()
+        c.prepare(&format!(
+            "SELECT rowid FROM users_search_{column} WHERE users_search_{column} MATCH ?1
+             ORDER BY rowid"
+        ))
+        .unwrap()
+        .query_map([phrase], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect()
+    }
+
+    fn assert_indexes_intact(c: &Connection) {
+        for (column, _) in COLUMNS {
+            let check: rusqlite::Result<()> = c.execute_batch(&format!(
+                "INSERT INTO users_search_{column} (users_search_{column}, rank)
+                 VALUES ('integrity-check', 1)"
+            ));
+            assert!(check.is_ok(), "{column}: {check:?}");
+        }
     }
 
     fn insert(c: &Connection, id: i64, username: &str, name: &str) {
@@ -53,29 +105,54 @@ mod tests {
     }
 
     #[test]
-    fn inserts_updates_and_deletes_reach_the_index_on_sync() {
+    fn inserts_updates_and_deletes_reach_the_indexes_on_sync() {
         let mut c = Connection::open_in_memory().unwrap();
         crate::db::migrate(&mut c).unwrap();
         insert(&c, 1, "alice", "Alice Zed");
         insert(&c, 2, "bob", "Bob Young");
-        assert!(matches(&c, "alice").is_empty(), "not before sync");
+        insert(&c, 4, "dave", "Dave Vale");
+        assert!(
+            matches(&c, "username", "alice").is_empty(),
+            "not before sync"
+        );
         sync(&c).unwrap();
-        assert_eq!(matches(&c, "alice"), [1]);
+        assert_eq!(matches(&c, "username", "alice"), [1]);
+        assert_eq!(matches(&c, "uuid", "u-4"), [4]);
+
+        // Two edits of one user before a sync: the index must lose the first values.
         c.execute("UPDATE users SET name = 'Robert Quill' WHERE id = 2", [])
             .unwrap();
-        c.execute("UPDATE users SET name = 'Robert Quillon' WHERE id = 2", [])
+        c.execute(
+            "UPDATE users SET name = 'Robert Quillon', email = 'rq@example.org' WHERE id = 2",
+            [],
+        )
+        .unwrap();
+        c.execute("UPDATE users SET username = 'david' WHERE id = 4", [])
             .unwrap();
         c.execute("DELETE FROM users WHERE id = 1", []).unwrap();
         insert(&c, 3, "carol", "Carol Xu");
         c.execute("DELETE FROM users WHERE id = 3", []).unwrap();
         sync(&c).unwrap();
-        assert!(matches(&c, "young").is_empty());
-        assert_eq!(matches(&c, "quillon"), [2]);
-        assert!(matches(&c, "alice").is_empty());
-        assert!(matches(&c, "carol").is_empty());
-        let check: rusqlite::Result<()> = c.execute_batch(
-            "INSERT INTO users_search (users_search, rank) VALUES ('integrity-check', 1)",
+
+        assert!(matches(&c, "name", "young").is_empty());
+        assert!(matches(&c, "name", "quill ").is_empty());
+        assert_eq!(matches(&c, "name", "quillon"), [2]);
+        assert_eq!(matches(&c, "email", "rq@exa"), [2]);
+        assert_eq!(matches(&c, "username", "david"), [4]);
+        assert_eq!(
+            matches(&c, "name", "dave vale"),
+            [4],
+            "unchanged columns stay"
         );
-        assert!(check.is_ok(), "{check:?}");
+        assert!(matches(&c, "username", "alice").is_empty());
+        assert!(matches(&c, "uuid", "u-1").is_empty());
+        assert!(matches(&c, "username", "carol").is_empty());
+        assert_indexes_intact(&c);
+        let left: i64 = c
+            .query_row("SELECT COUNT(*) FROM users_search_pending", [], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        assert_eq!(left, 0);
     }
 }

@@ -1,7 +1,8 @@
 //! The users list: every filter of CONTRACT §5 composed into one indexed query.
 
-use super::StoreError;
 use super::paging::{Conditions, Listing, contains_pattern, page};
+use super::user_views::id_list;
+use super::{StoreError, search_index};
 use rusqlite::Connection;
 use rusqlite::types::Value as Sql;
 
@@ -49,7 +50,9 @@ const SUPERUSER_GROUPS: &str = "su(id) AS (
     )";
 
 impl UserFilter {
-    fn conditions(&self) -> Conditions {
+    /// The conditions of the filter; `matched` holds the ids the search indexes found
+    /// for `search`, when it was long enough to use them.
+    fn conditions(&self, matched: Option<&[i64]>) -> Conditions {
         let mut w = Conditions::default();
         let text = |s: &String| Sql::Text(s.clone());
         let list = |v: &Vec<String>| Sql::Text(serde_json::to_string(v).unwrap_or_default());
@@ -119,21 +122,20 @@ impl UserFilter {
                 w.add(cond, text(v));
             }
         }
-        if let Some(term) = &self.search {
-            if term.chars().count() >= 3 {
-                // Trigram full-text index: substring match, case-insensitive, indexed.
-                let phrase = format!("\"{}\"", term.replace('"', "\"\""));
-                w.add(
-                    "u.id IN (SELECT rowid FROM users_search WHERE users_search MATCH ?)",
-                    Sql::Text(phrase),
-                );
-            } else {
+        match (matched, &self.search) {
+            (Some(ids), _) => w.add(
+                "u.id IN (SELECT value FROM json_each(?))",
+                Sql::Text(id_list(ids)),
+            ),
+            (None, Some(term)) => {
+                // Too short for the trigram indexes: every row is looked at.
                 let p = w.bind(Sql::Text(contains_pattern(term)));
                 w.push(format!(
                     "(u.username LIKE {p} ESCAPE '\\' OR u.name LIKE {p} ESCAPE '\\'
                       OR u.email LIKE {p} ESCAPE '\\' OR u.uuid LIKE {p} ESCAPE '\\')"
                 ));
             }
+            (None, None) => {}
         }
         w
     }
@@ -164,6 +166,17 @@ pub fn search(
     offset: i64,
     limit: i64,
 ) -> Result<(i64, Vec<i64>), StoreError> {
+    // The index is asked once, not by both the count and the page query.
+    let matched = match f.search.as_deref() {
+        Some(term) if term.chars().count() >= 3 => {
+            let ids = search_index::matching(c, term)?;
+            if ids.is_empty() {
+                return Ok((0, Vec::new()));
+            }
+            Some(ids)
+        }
+        _ => None,
+    };
     let listing = Listing {
         with: &format!("WITH RECURSIVE {SUPERUSER_GROUPS}"),
         select: "u.id",
@@ -172,5 +185,6 @@ pub fn search(
         total: Some("SELECT n FROM counters WHERE name = 'users'"),
         revision: Some("SELECT n FROM counters WHERE name = 'users_rev'"),
     };
-    page(c, &listing, f.conditions(), offset, limit, |r| r.get(0))
+    let conditions = f.conditions(matched.as_deref());
+    page(c, &listing, conditions, offset, limit, |r| r.get(0))
 }

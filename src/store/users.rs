@@ -205,3 +205,20 @@ pub fn group_and_role_names(
     }
     Ok((groups, roles))
 }
+
+/// Distinct user paths containing `search` (all when `None`), sorted.
+pub fn paths(c: &Connection, search: Option<&str>) -> Result<Vec<String>, StoreError> {
+    let pattern = format!(
+        "%{}%",
+        search
+            .unwrap_or("")
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_")
+    );
+    let mut stmt = c.prepare_cached(
+        "SELECT DISTINCT path FROM users WHERE path LIKE ?1 ESCAPE '\\' ORDER BY path",
+    )?;
+    let rows = stmt.query_map([pattern], |r| r.get(0))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}

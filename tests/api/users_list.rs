@@ -200,6 +200,17 @@ async fn search_is_a_case_insensitive_substring_of_name_username_email_or_uuid()
     let (_, bob) = parts(admin.get("/api/v3/core/users/?username=bob").await).await;
     let uuid = bob["results"][0]["uuid"].as_str().unwrap()[..13].to_owned();
     assert_eq!(usernames(&admin, &format!("search={uuid}")).await, ["bob"]);
+    let upper = uuid.to_uppercase();
+    assert_eq!(usernames(&admin, &format!("search={upper}")).await, ["bob"]);
+    assert_eq!(
+        usernames(&admin, "search=example.com&username=carol").await,
+        ["carol"],
+        "search combines with the other filters"
+    );
+    let (status, none) = parts(admin.get("/api/v3/core/users/?search=zzzqqq").await).await;
+    assert_eq!(status, 200);
+    assert_eq!(none["pagination"]["count"], 0);
+    assert_eq!(none["results"], json!([]));
     // Renames reach the index.
     let pk = bob["results"][0]["pk"].clone();
     admin
