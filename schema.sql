@@ -114,6 +114,48 @@ CREATE TABLE group_roles (
 ) WITHOUT ROWID;
 CREATE INDEX group_roles_role ON group_roles (role_id);
 
+-- Set to a new random value by every change to what `store::catalog` keeps in memory
+-- (groups, their parents, roles and permissions), so it knows when to load again.
+-- Random, not counted up: a change rolled back inside a write batch must not leave
+-- its value to be taken again by other data.
+INSERT INTO counters (name, n) VALUES ('catalog_rev', 0);
+CREATE TRIGGER groups_catalog_insert AFTER INSERT ON groups BEGIN
+    UPDATE counters SET n = random() WHERE name = 'catalog_rev';
+END;
+CREATE TRIGGER groups_catalog_update AFTER UPDATE ON groups BEGIN
+    UPDATE counters SET n = random() WHERE name = 'catalog_rev';
+END;
+CREATE TRIGGER groups_catalog_delete AFTER DELETE ON groups BEGIN
+    UPDATE counters SET n = random() WHERE name = 'catalog_rev';
+END;
+CREATE TRIGGER group_parents_catalog_insert AFTER INSERT ON group_parents BEGIN
+    UPDATE counters SET n = random() WHERE name = 'catalog_rev';
+END;
+CREATE TRIGGER group_parents_catalog_update AFTER UPDATE ON group_parents BEGIN
+    UPDATE counters SET n = random() WHERE name = 'catalog_rev';
+END;
+CREATE TRIGGER group_parents_catalog_delete AFTER DELETE ON group_parents BEGIN
+    UPDATE counters SET n = random() WHERE name = 'catalog_rev';
+END;
+CREATE TRIGGER roles_catalog_insert AFTER INSERT ON roles BEGIN
+    UPDATE counters SET n = random() WHERE name = 'catalog_rev';
+END;
+CREATE TRIGGER roles_catalog_update AFTER UPDATE ON roles BEGIN
+    UPDATE counters SET n = random() WHERE name = 'catalog_rev';
+END;
+CREATE TRIGGER roles_catalog_delete AFTER DELETE ON roles BEGIN
+    UPDATE counters SET n = random() WHERE name = 'catalog_rev';
+END;
+CREATE TRIGGER role_permissions_catalog_insert AFTER INSERT ON role_permissions BEGIN
+    UPDATE counters SET n = random() WHERE name = 'catalog_rev';
+END;
+CREATE TRIGGER role_permissions_catalog_update AFTER UPDATE ON role_permissions BEGIN
+    UPDATE counters SET n = random() WHERE name = 'catalog_rev';
+END;
+CREATE TRIGGER role_permissions_catalog_delete AFTER DELETE ON role_permissions BEGIN
+    UPDATE counters SET n = random() WHERE name = 'catalog_rev';
+END;
+
 CREATE TABLE tokens (
     id          INTEGER PRIMARY KEY AUTOINCREMENT,
     uuid        TEXT    NOT NULL UNIQUE,

@@ -117,7 +117,7 @@ async fn change(
     let (change, mut errors) = user_request::parse(body, mode)?;
     let actor = identity.actor();
     let superuser = identity.user.grants.is_superuser;
-    state
+    let view = state
         .db
         .write(move |c| {
             permissions::guard_superuser_target(c, pk, superuser)?;
@@ -128,11 +128,12 @@ async fn change(
                 .map_err(StoreError::Invalid)?;
             let username = user_changes::update(c, pk, &change, &resolved)?;
             let context = events::model_context("user", pk, &username);
-            events::record(c, &actor, "model_updated", context)
+            events::record(c, &actor, "model_updated", context)?;
+            // Read back in the same write: three indexed lookups (groups and roles come
+            // from the catalog) cost less than another trip through the blocking pool.
+            user_views::load_one(c, pk)
         })
         .await?;
-    // Rendered after the commit, off the writer: the writer only writes.
-    let view = state.db.read(move |c| user_views::load_one(c, pk)).await?;
     Ok(Json(User::new(view, &state.install_id, Include::ALL)))
 }
 

@@ -1,6 +1,7 @@
 //! Synchronous data access. Every function takes a `&Connection` (or a transaction,
 //! which derefs to one) and knows nothing of HTTP.
 
+pub mod catalog;
 pub mod events;
 pub mod group_changes;
 pub mod group_views;

@@ -1,11 +1,11 @@
 //! Users with their groups, roles and superuser status, loaded for a whole page in a
 //! fixed number of queries (not one per user).
 
-use super::StoreError;
 use super::users::{COLUMNS, User, from_row};
+use super::{StoreError, catalog};
 use rusqlite::Connection;
 use serde_json::Value;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 /// A group as a user's `groups_obj` shows it.
 #[derive(Debug, Clone)]
@@ -116,7 +116,19 @@ pub(crate) fn role_refs(
     Ok(out)
 }
 
-/// Loads the users with `ids`, in that order (missing ids are skipped).
+/// `(user id, linked id)` rows of `sql` (bound to the id list), grouped by user.
+fn links(c: &Connection, sql: &str, list: &str) -> Result<HashMap<i64, Vec<i64>>, StoreError> {
+    let mut out: HashMap<i64, Vec<i64>> = HashMap::new();
+    let mut stmt = c.prepare_cached(sql)?;
+    for row in stmt.query_map([list], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)))? {
+        let (user, linked) = row?;
+        out.entry(user).or_default().push(linked);
+    }
+    Ok(out)
+}
+
+/// Loads the users with `ids`, in that order (missing ids are skipped): their rows
+/// and links in three queries, groups and roles from the [`catalog`].
 pub fn load(c: &Connection, ids: &[i64]) -> Result<Vec<UserView>, StoreError> {
     let list = id_list(ids);
     let mut users: HashMap<i64, User> = HashMap::new();
@@ -129,57 +141,34 @@ pub fn load(c: &Connection, ids: &[i64]) -> Result<Vec<UserView>, StoreError> {
             users.insert(u.id, u);
         }
     }
-
-    let mut groups: HashMap<i64, Vec<GroupRef>> = HashMap::new();
-    {
-        let mut stmt = c.prepare_cached(&format!(
-            "SELECT ug.user_id, g.id, g.uuid, g.name, g.is_superuser, g.attributes, {FIRST_PARENT}
-             FROM user_groups ug JOIN groups g ON g.id = ug.group_id
-             WHERE ug.user_id IN (SELECT value FROM json_each(?1)) ORDER BY g.name"
-        ))?;
-        let rows = stmt.query_map([&list], |r| Ok((r.get::<_, i64>(0)?, group_ref(r, 1)?)))?;
-        for row in rows {
-            let (user, g) = row?;
-            groups.entry(user).or_default().push(g);
-        }
-    }
-
-    let superusers: HashSet<i64> = {
-        let mut stmt = c.prepare_cached(
-            "WITH RECURSIVE anc(user_id, group_id) AS (
-                 SELECT user_id, group_id FROM user_groups WHERE user_id IN (SELECT value FROM json_each(?1))
-                 UNION
-                 SELECT anc.user_id, gp.parent_id FROM group_parents gp JOIN anc ON gp.group_id = anc.group_id
-             )
-             SELECT DISTINCT anc.user_id FROM anc JOIN groups g ON g.id = anc.group_id WHERE g.is_superuser = 1",
-        )?;
-        stmt.query_map([&list], |r| r.get(0))?
-            .collect::<Result<_, _>>()?
-    };
-
-    let mut role_ids = Vec::new();
-    let mut roles = role_refs(
+    let mut groups = links(
         c,
-        "SELECT ur.user_id, r.id, r.uuid, r.name FROM user_roles ur JOIN roles r ON r.id = ur.role_id
-         WHERE ur.user_id IN (SELECT value FROM json_each(?1)) ORDER BY r.name",
+        "SELECT user_id, group_id FROM user_groups WHERE user_id IN (SELECT value FROM json_each(?1))",
         &list,
-        &mut role_ids,
     )?;
-    if !role_ids.is_empty() {
-        let perms = role_permissions(c, &role_ids)?;
-        for role in roles.values_mut().flatten() {
-            role.permissions = perms.get(&role.id).cloned().unwrap_or_default();
-        }
-    }
-
+    let mut roles = links(
+        c,
+        "SELECT user_id, role_id FROM user_roles WHERE user_id IN (SELECT value FROM json_each(?1))",
+        &list,
+    )?;
+    let catalog = catalog::current(c)?;
     Ok(ids
         .iter()
         .filter_map(|id| {
             let user = users.remove(id)?;
+            let group_ids = groups.remove(id).unwrap_or_default();
+            let mut groups: Vec<GroupRef> = (group_ids.iter())
+                .filter_map(|g| catalog.groups.get(g).cloned())
+                .collect();
+            groups.sort_by(|a, b| a.name.cmp(&b.name));
+            let mut roles: Vec<RoleRef> = (roles.remove(id).unwrap_or_default().iter())
+                .filter_map(|r| catalog.roles.get(r).cloned())
+                .collect();
+            roles.sort_by(|a, b| a.name.cmp(&b.name));
             Some(UserView {
-                is_superuser: superusers.contains(id),
-                groups: groups.remove(id).unwrap_or_default(),
-                roles: roles.remove(id).unwrap_or_default(),
+                is_superuser: group_ids.iter().any(|g| catalog.makes_superuser(*g)),
+                groups,
+                roles,
                 user,
             })
         })
