@@ -115,7 +115,8 @@ CREATE TABLE group_roles (
 CREATE INDEX group_roles_role ON group_roles (role_id);
 
 -- Set to a new random value by every change to what `store::catalog` keeps in memory
--- (groups, their parents, roles and permissions), so it knows when to load again.
+-- (groups, their parents and roles, roles and their permissions), so it knows when to
+-- load again.
 -- Random, not counted up: a change rolled back inside a write batch must not leave
 -- its value to be taken again by other data.
 INSERT INTO counters (name, n) VALUES ('catalog_rev', 0);
@@ -153,6 +154,15 @@ CREATE TRIGGER role_permissions_catalog_update AFTER UPDATE ON role_permissions 
     UPDATE counters SET n = random() WHERE name = 'catalog_rev';
 END;
 CREATE TRIGGER role_permissions_catalog_delete AFTER DELETE ON role_permissions BEGIN
+    UPDATE counters SET n = random() WHERE name = 'catalog_rev';
+END;
+CREATE TRIGGER group_roles_catalog_insert AFTER INSERT ON group_roles BEGIN
+    UPDATE counters SET n = random() WHERE name = 'catalog_rev';
+END;
+CREATE TRIGGER group_roles_catalog_update AFTER UPDATE ON group_roles BEGIN
+    UPDATE counters SET n = random() WHERE name = 'catalog_rev';
+END;
+CREATE TRIGGER group_roles_catalog_delete AFTER DELETE ON group_roles BEGIN
     UPDATE counters SET n = random() WHERE name = 'catalog_rev';
 END;
 

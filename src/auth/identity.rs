@@ -5,9 +5,10 @@
 use super::{client, csrf, session};
 use crate::error::{ApiError, PERMISSION_DENIED};
 use crate::state::AppState;
+use crate::store::catalog;
 use crate::store::events::{Actor, UserRef};
 use crate::store::impersonations::{self, EndReason, Impersonation};
-use crate::store::permissions::{self, Grants};
+use crate::store::permissions::Grants;
 use crate::store::users::{self, User};
 use crate::store::{StoreError, tokens};
 use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
@@ -20,7 +21,7 @@ pub struct Principal {
     pub user: User,
     pub grants: Grants,
     /// `(uuid, name)` of the user's own groups and roles, by name. Loaded with the
-    /// rest (one indexed query) so `me` needs no second trip to the database.
+    /// rest so `me` needs no second trip to the database.
     pub groups: Vec<(String, String)>,
     pub roles: Vec<(String, String)>,
 }
@@ -28,13 +29,26 @@ pub struct Principal {
 impl Principal {
     /// Loads what goes with `user`.
     pub fn load(c: &Connection, user: User) -> Result<Principal, StoreError> {
-        let grants = permissions::for_user(c, user.id)?;
-        let (groups, roles) = users::group_and_role_names(c, user.id)?;
+        let (group_ids, role_ids) = users::links(c, user.id)?;
+        let catalog = catalog::current(c)?;
+        let named = |found: Vec<(&String, &String)>| {
+            let mut v: Vec<(String, String)> = (found.into_iter())
+                .map(|(uuid, name)| (uuid.clone(), name.clone()))
+                .collect();
+            v.sort_by(|a, b| a.1.cmp(&b.1));
+            v
+        };
+        let groups = (group_ids.iter().filter_map(|g| catalog.groups.get(g)))
+            .map(|g| (&g.uuid, &g.name))
+            .collect();
+        let roles = (role_ids.iter().filter_map(|r| catalog.roles.get(r)))
+            .map(|r| (&r.uuid, &r.name))
+            .collect();
         Ok(Principal {
+            grants: catalog.grants(&group_ids, &role_ids),
+            groups: named(groups),
+            roles: named(roles),
             user,
-            grants,
-            groups,
-            roles,
         })
     }
 }

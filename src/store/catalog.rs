@@ -1,29 +1,58 @@
-//! Groups and roles as a user's `groups_obj` and `roles_obj` show them, kept in
-//! memory between changes: a page of users then needs only its rows and links. Every
-//! change to groups, their parents, roles or permissions gives the `catalog_rev`
-//! counter a new value (triggers in schema.sql, so changes made by other processes
-//! count too), and the next reader loads the catalog again.
+//! Groups and roles as a user's `groups_obj` and `roles_obj` show them and as
+//! permission checks need them, kept in memory between changes: a page of users, or
+//! the caller of a request, then needs only their rows and links. Every change to
+//! groups, their parents or roles, or to roles and their permissions, gives the
+//! `catalog_rev` counter a new value (triggers in schema.sql, so changes made by other
+//! processes count too), and the next reader loads the catalog again.
 
 use super::StoreError;
+use super::permissions::Grants;
 use super::user_views::{FIRST_PARENT, GroupRef, RoleRef, group_ref, role_permissions};
+use crate::domain::PERMISSIONS;
 use rusqlite::Connection;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-/// Every group and role, with what a user view needs to know of them.
+/// Every group and role, with what user views and permission checks need of them.
 #[derive(Debug, Default)]
 pub struct Catalog {
     pub groups: HashMap<i64, GroupRef>,
     /// Roles with their permissions, sorted.
     pub roles: HashMap<i64, RoleRef>,
-    /// Superuser groups and every group below one: their members are superusers.
-    superuser_groups: HashSet<i64>,
+    /// Each group with every group above it, itself first.
+    ancestors: HashMap<i64, Vec<i64>>,
+    /// The roles each group holds itself.
+    group_roles: HashMap<i64, Vec<i64>>,
 }
 
 impl Catalog {
-    /// Whether membership of group `id` makes a user a superuser (CONTRACT §3).
+    /// Whether membership of group `id` makes a user a superuser (CONTRACT §3): it or
+    /// a group above it is a superuser group.
     pub fn makes_superuser(&self, id: i64) -> bool {
-        self.superuser_groups.contains(&id)
+        (self.ancestors.get(&id).into_iter().flatten())
+            .any(|g| self.groups.get(g).is_some_and(|g| g.is_superuser))
+    }
+
+    /// What a user in `groups` holding `roles` directly may do (CONTRACT §3): roles
+    /// count through the user, their groups and every group above those.
+    pub fn grants(&self, groups: &[i64], roles: &[i64]) -> Grants {
+        if groups.iter().any(|g| self.makes_superuser(*g)) {
+            return Grants {
+                is_superuser: true,
+                permissions: PERMISSIONS.iter().map(|p| (*p).to_owned()).collect(),
+            };
+        }
+        let reached = (groups.iter())
+            .flat_map(|g| self.ancestors.get(g).into_iter().flatten())
+            .flat_map(|g| self.group_roles.get(g).into_iter().flatten());
+        let permissions = (roles.iter().chain(reached))
+            .filter_map(|r| self.roles.get(r))
+            .flat_map(|r| r.permissions.iter().cloned())
+            .collect();
+        Grants {
+            is_superuser: false,
+            permissions,
+        }
     }
 
     fn load(c: &Connection) -> Result<Catalog, StoreError> {
@@ -38,17 +67,12 @@ impl Catalog {
                 groups.insert(g.id, g);
             }
         }
-        let superuser_groups = c
-            .prepare_cached(
-                "WITH RECURSIVE su(id) AS (
-                     SELECT id FROM groups WHERE is_superuser = 1
-                     UNION
-                     SELECT gp.group_id FROM group_parents gp JOIN su ON gp.parent_id = su.id
-                 )
-                 SELECT id FROM su",
-            )?
-            .query_map([], |r| r.get(0))?
-            .collect::<Result<_, _>>()?;
+        let parents = pairs(c, "SELECT group_id, parent_id FROM group_parents")?;
+        let ancestors = groups
+            .keys()
+            .map(|&id| (id, ancestors_of(id, &parents)))
+            .collect();
+        let group_roles = pairs(c, "SELECT group_id, role_id FROM group_roles")?;
         let mut roles: HashMap<i64, RoleRef> = HashMap::new();
         {
             let mut stmt = c.prepare_cached("SELECT id, uuid, name FROM roles")?;
@@ -74,9 +98,36 @@ impl Catalog {
         Ok(Catalog {
             groups,
             roles,
-            superuser_groups,
+            ancestors,
+            group_roles,
         })
     }
+}
+
+/// `(key, value)` rows of `sql`, grouped by key.
+fn pairs(c: &Connection, sql: &str) -> Result<HashMap<i64, Vec<i64>>, StoreError> {
+    let mut out: HashMap<i64, Vec<i64>> = HashMap::new();
+    let mut stmt = c.prepare_cached(sql)?;
+    for row in stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)))? {
+        let (key, value) = row?;
+        out.entry(key).or_default().push(value);
+    }
+    Ok(out)
+}
+
+/// Group `id` and every group above it through `parents`, each once.
+fn ancestors_of(id: i64, parents: &HashMap<i64, Vec<i64>>) -> Vec<i64> {
+    let mut seen = vec![id];
+    let mut i = 0;
+    while let Some(&g) = seen.get(i) {
+        for &p in parents.get(&g).into_iter().flatten() {
+            if !seen.contains(&p) {
+                seen.push(p);
+            }
+        }
+        i += 1;
+    }
+    seen
 }
 
 /// Database file → the revision its last catalog was loaded at, and that catalog.
@@ -155,6 +206,36 @@ mod tests {
         assert!(current(&reader).unwrap().roles.is_empty());
         sql("DELETE FROM groups WHERE id = 1");
         assert_eq!(names(&reader), ["crew"]);
+    }
+
+    #[test]
+    fn grants_come_through_own_roles_groups_and_every_group_above() {
+        let mut c = Connection::open_in_memory().unwrap();
+        crate::db::migrate(&mut c).unwrap();
+        c.execute_batch(
+            "INSERT INTO groups (id, uuid, name) VALUES (1, 'g1', 'top'), (2, 'g2', 'mid'),
+                 (3, 'g3', 'leaf'), (4, 'g4', 'root');
+             INSERT INTO group_parents (group_id, parent_id) VALUES (3, 2), (2, 1);
+             INSERT INTO roles (id, uuid, name) VALUES (1, 'r1', 'a'), (2, 'r2', 'b'), (3, 'r3', 'c');
+             INSERT INTO role_permissions (role_id, codename) VALUES
+                 (1, 'core.view_user'), (2, 'core.add_user'), (3, 'core.delete_user');
+             INSERT INTO group_roles (group_id, role_id) VALUES (1, 2);",
+        )
+        .unwrap();
+        let catalog = current(&c).unwrap();
+        let grants = catalog.grants(&[3], &[1]);
+        assert!(!grants.is_superuser);
+        let held: Vec<&str> = grants.permissions.iter().map(String::as_str).collect();
+        assert_eq!(held, ["core.add_user", "core.view_user"]);
+        assert!(catalog.grants(&[], &[]).permissions.is_empty());
+        c.execute_batch("UPDATE groups SET is_superuser = 1 WHERE id = 1")
+            .unwrap();
+        let catalog = current(&c).unwrap();
+        assert!(
+            catalog.grants(&[3], &[]).is_superuser,
+            "through two parents"
+        );
+        assert!(!catalog.grants(&[4], &[3]).is_superuser);
     }
 
     #[test]

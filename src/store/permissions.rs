@@ -1,8 +1,7 @@
-//! CONTRACT §3 in one place: superuser status and permissions, through a user's own
-//! roles, their groups, and every ancestor of those groups.
+//! What a user may do (CONTRACT §3). The rule itself, through a user's own roles,
+//! their groups and every ancestor of those groups, is `Catalog::grants`.
 
 use super::StoreError;
-use crate::domain::PERMISSIONS;
 use rusqlite::Connection;
 use std::collections::BTreeSet;
 
@@ -20,13 +19,6 @@ impl Grants {
     }
 }
 
-/// The user's groups and all their ancestors, as a CTE named `anc(id)` bound to `?1`.
-pub(crate) const ANCESTORS_OF_USER: &str = "WITH RECURSIVE anc(id) AS (
-        SELECT group_id FROM user_groups WHERE user_id = ?1
-        UNION
-        SELECT gp.parent_id FROM group_parents gp JOIN anc ON gp.group_id = anc.id
-    )";
-
 /// Refuses a caller who is not a superuser to change a superuser (`user_id`): that
 /// would let them take over the account, as impersonating one would (CONTRACT §6 rule 8).
 pub fn guard_superuser_target(
@@ -42,33 +34,9 @@ pub fn guard_superuser_target(
     Ok(())
 }
 
-/// Computes the [`Grants`] of user `user_id` in one query (it runs on every request).
+/// Computes the [`Grants`] of user `user_id` (it runs on every request): their links
+/// from the database, the groups and roles behind them from the catalog.
 pub fn for_user(c: &Connection, user_id: i64) -> Result<Grants, StoreError> {
-    let sql = format!(
-        "{ANCESTORS_OF_USER}
-         SELECT EXISTS (SELECT 1 FROM groups g JOIN anc ON g.id = anc.id WHERE g.is_superuser = 1),
-                (SELECT group_concat(codename, ' ') FROM (
-                     SELECT DISTINCT rp.codename FROM role_permissions rp
-                     WHERE rp.role_id IN (
-                         SELECT role_id FROM user_roles WHERE user_id = ?1
-                         UNION
-                         SELECT gr.role_id FROM group_roles gr JOIN anc ON gr.group_id = anc.id)))"
-    );
-    let (is_superuser, codenames): (bool, Option<String>) = c
-        .prepare_cached(&sql)?
-        .query_row([user_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
-    let permissions = if is_superuser {
-        PERMISSIONS.iter().map(|p| (*p).to_owned()).collect()
-    } else {
-        // Codenames hold no spaces, so a space-joined list splits back exactly.
-        codenames
-            .unwrap_or_default()
-            .split_whitespace()
-            .map(str::to_owned)
-            .collect()
-    };
-    Ok(Grants {
-        is_superuser,
-        permissions,
-    })
+    let (groups, roles) = super::users::links(c, user_id)?;
+    Ok(super::catalog::current(c)?.grants(&groups, &roles))
 }

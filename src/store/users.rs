@@ -180,27 +180,18 @@ pub fn count(c: &Connection) -> Result<i64, StoreError> {
     Ok(c.query_row("SELECT COUNT(*) FROM users", [], |r| r.get(0))?)
 }
 
-/// `(uuid, name)` of the groups user `id` is directly in, and of the roles assigned
-/// to them directly, each by name (one query: it serves every `me`).
-#[allow(clippy::type_complexity)]
-pub fn group_and_role_names(
-    c: &Connection,
-    id: i64,
-) -> Result<(Vec<(String, String)>, Vec<(String, String)>), StoreError> {
+/// The ids of the groups user `id` is in and of the roles assigned to them directly.
+pub fn links(c: &Connection, id: i64) -> Result<(Vec<i64>, Vec<i64>), StoreError> {
     let mut stmt = c.prepare_cached(
-        "SELECT 'g', g.uuid, g.name FROM user_groups ug JOIN groups g ON g.id = ug.group_id WHERE ug.user_id = ?1
+        "SELECT 0, group_id FROM user_groups WHERE user_id = ?1
          UNION ALL
-         SELECT 'r', r.uuid, r.name FROM user_roles ur JOIN roles r ON r.id = ur.role_id WHERE ur.user_id = ?1
-         ORDER BY 1, 3",
+         SELECT 1, role_id FROM user_roles WHERE user_id = ?1",
     )?;
     let (mut groups, mut roles) = (Vec::new(), Vec::new());
-    let rows = stmt.query_map([id], |r| Ok((r.get::<_, String>(0)?, r.get(1)?, r.get(2)?)))?;
-    for row in rows {
-        let (kind, uuid, name) = row?;
-        if kind == "g" {
-            groups.push((uuid, name))
-        } else {
-            roles.push((uuid, name))
+    for row in stmt.query_map([id], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)))? {
+        match row? {
+            (0, group) => groups.push(group),
+            (_, role) => roles.push(role),
         }
     }
     Ok((groups, roles))
