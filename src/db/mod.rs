@@ -1,6 +1,7 @@
 //! The SQLite pool and the one way to reach it: a closure run with a pooled
 //! connection on actix's blocking pool, so no SQLite call ever blocks an async worker.
 
+mod checkpoint;
 mod migrate;
 mod writer;
 
@@ -59,7 +60,7 @@ impl Db {
         let manager = manager_for(path);
         // Once per batch, outside every savepoint: FTS5 flushes its index at each release.
         let sync = crate::store::search_index::sync;
-        let limits = writer::LogLimits::default();
+        let limits = checkpoint::LogLimits::default();
         let writer = Writer::start(manager.connect()?, manager.connect()?, sync, limits)
             .map_err(|e| StoreError::Other(format!("writer thread: {e}")))?;
         Ok(Db { pool, writer })

@@ -4,13 +4,12 @@
 //! many small commits (each flushing the search index and the WAL) into one, and
 //! writers queue here instead of sleeping in SQLite's busy handler.
 
+use super::checkpoint::{self, Gate, LOG_SIZE_LIMIT, LogLimits};
 use crate::store::StoreError;
 use rusqlite::Connection;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, Sender};
-use std::time::Duration;
 
 /// Most writes committed together.
 const MAX_BATCH: usize = 64;
@@ -57,31 +56,6 @@ where
     }
 }
 
-/// When the write-ahead log is copied back and restarted.
-#[derive(Debug, Clone, Copy)]
-pub struct LogLimits {
-    /// How often the checkpointer copies the log back into the database.
-    pub checkpoint_every: Duration,
-    /// Log size (in pages) past which the writer has the log restarted from its start.
-    pub restart_after_frames: i64,
-}
-
-impl Default for LogLimits {
-    fn default() -> Self {
-        LogLimits {
-            checkpoint_every: Duration::from_millis(250),
-            restart_after_frames: 4096,
-        }
-    }
-}
-
-/// Longest the writer waits for readers when restarting the log.
-const RESTART_WAIT: Duration = Duration::from_millis(20);
-
-/// Kept as the log file's size when it is restarted, so a burst does not leave a
-/// large file behind (`PRAGMA journal_size_limit`, bytes).
-const LOG_SIZE_LIMIT: i64 = 32 * 1024 * 1024;
-
 /// Handle to the writer thread; cloning shares the queue. When the last handle is
 /// dropped, the writer and the checkpointer stop.
 #[derive(Clone)]
@@ -93,7 +67,8 @@ pub struct Writer {
 impl Writer {
     /// Starts the writer thread on `conn`, and a checkpointer on `checkpoint_conn`.
     /// The writer never checkpoints itself: copying the log back into the database
-    /// happens beside it, on the other connection, so commits stay short.
+    /// happens beside it, on the other connection, so commits stay short (see
+    /// `db::checkpoint`).
     /// `before_commit` runs once per batch, after its writes and outside their savepoints.
     pub fn start(
         conn: Connection,
@@ -108,14 +83,14 @@ impl Writer {
         .map_err(std::io::Error::other)?;
         let (queue, jobs) = mpsc::channel::<Box<dyn Job>>();
         let (alive, stopped) = mpsc::channel::<()>();
-        let restart = Arc::new(AtomicBool::new(false));
-        let wanted = restart.clone();
+        let gate = Arc::new(Gate::default());
+        let held = gate.clone();
         std::thread::Builder::new()
             .name("standin-writer".into())
-            .spawn(move || run(conn, jobs, before_commit, &restart))?;
+            .spawn(move || run(conn, jobs, before_commit, &held))?;
         std::thread::Builder::new()
             .name("standin-checkpoint".into())
-            .spawn(move || checkpoint(checkpoint_conn, stopped, limits, &wanted))?;
+            .spawn(move || checkpoint::run(checkpoint_conn, stopped, limits, &gate))?;
         Ok(Writer {
             queue,
             _alive: alive,
@@ -146,16 +121,8 @@ impl Writer {
 /// Work done once per batch before it commits.
 pub type BeforeCommit = fn(&Connection) -> Result<(), StoreError>;
 
-fn run(
-    conn: Connection,
-    jobs: Receiver<Box<dyn Job>>,
-    before_commit: BeforeCommit,
-    restart: &AtomicBool,
-) {
+fn run(conn: Connection, jobs: Receiver<Box<dyn Job>>, before_commit: BeforeCommit, gate: &Gate) {
     while let Ok(first) = jobs.recv() {
-        if restart.swap(false, Ordering::Relaxed) {
-            restart_log(&conn);
-        }
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
             match jobs.try_recv() {
@@ -163,50 +130,17 @@ fn run(
                 Err(_) => break,
             }
         }
+        gate.enter();
         let committed = commit_batch(&conn, &mut batch, before_commit).map_err(|e| {
             log::error!("write batch of {} failed: {e}", batch.len());
             let _ = conn.execute_batch("ROLLBACK");
             e.to_string()
         });
+        gate.leave();
         for job in batch {
             job.finish(committed.clone());
         }
     }
-}
-
-/// Copies the log back and waits for readers of older snapshots, so the next write
-/// starts the log again from its beginning. SQLite restarts the log only when all of
-/// it has been copied back while no write is under way, which never happens under a
-/// steady load unless the one writer makes room for it; the log would grow without
-/// end. Runs between batches: the checkpointer has copied most pages already, so the
-/// pause is about as long as the slowest read in progress.
-fn restart_log(conn: &Connection) {
-    // Waits at most this long: a slow reader (a backup) postpones it, never writes.
-    let _ = conn.busy_timeout(RESTART_WAIT);
-    let outcome = conn.query_row("PRAGMA wal_checkpoint(RESTART)", [], |r| {
-        Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?))
-    });
-    let _ = conn.busy_timeout(super::BUSY_TIMEOUT);
-    match outcome {
-        Ok((0, _)) => {}
-        Ok((_, frames)) => log::debug!("log restart postponed: readers busy ({frames} frames)"),
-        Err(e) => log::warn!("log restart failed: {e}"),
-    }
-}
-
-fn checkpoint(conn: Connection, stopped: Receiver<()>, limits: LogLimits, restart: &AtomicBool) {
-    while let Err(mpsc::RecvTimeoutError::Timeout) = stopped.recv_timeout(limits.checkpoint_every) {
-        // PASSIVE: copy what no reader still needs, never wait for anyone.
-        match conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| r.get::<_, i64>(1)) {
-            Ok(frames) if frames >= limits.restart_after_frames => {
-                restart.store(true, Ordering::Relaxed);
-            }
-            Ok(_) => {}
-            Err(e) => log::warn!("checkpoint failed: {e}"),
-        }
-    }
-    // Last one out folds the log back in, so a stopped server leaves a small WAL.
-    let _ = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
 }
 
 fn commit_batch(
@@ -231,6 +165,8 @@ fn commit_batch(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::time::Duration;
 
     fn writer() -> (tempfile::TempDir, Writer, std::path::PathBuf) {
         let dir = tempfile::tempdir().unwrap();

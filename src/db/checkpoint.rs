@@ -1,0 +1,171 @@
+//! Copying the write-ahead log back into the database, beside the writer, and
+//! restarting the log from its beginning before it grows large.
+//!
+//! SQLite restarts the log only when all of it has been copied back (and synced)
+//! while no write is under way. Under a steady load that moment never comes, and the
+//! log grows without end. So once it passes [`LogLimits::restart_after_frames`], the
+//! checkpointer catches up, holds the writer at its next batch boundary through the
+//! [`Gate`], copies the little that is left and waits for older readers; the next
+//! batch then starts the log from its beginning.
+
+use rusqlite::Connection;
+use std::sync::mpsc::{self, Receiver};
+use std::sync::{Condvar, Mutex};
+use std::time::Duration;
+
+/// When the write-ahead log is copied back and restarted.
+#[derive(Debug, Clone, Copy)]
+pub struct LogLimits {
+    /// How often the checkpointer copies the log back into the database.
+    pub checkpoint_every: Duration,
+    /// Log size (in pages) past which the log is restarted from its start.
+    pub restart_after_frames: i64,
+}
+
+impl Default for LogLimits {
+    fn default() -> Self {
+        LogLimits {
+            checkpoint_every: Duration::from_millis(50),
+            // 64 MB of 4 KB pages. A restart holds writes for one sync of the database
+            // file (milliseconds on a good disk, tens on a slow one), so it should not
+            // come often even under a heavy load.
+            restart_after_frames: 16384,
+        }
+    }
+}
+
+/// The log file's size kept after a restart (`PRAGMA journal_size_limit`, bytes), so
+/// a burst does not leave a large file behind. Above the restart size: shrinking the
+/// file at each restart would make the next round allocate it again, and writes that
+/// grow a file wait behind the file system's journal (and behind syncs).
+pub const LOG_SIZE_LIMIT: i64 = 96 * 1024 * 1024;
+
+/// Longest a restart waits for readers of older snapshots; a slow reader (a backup)
+/// postpones the restart instead of holding writes.
+const RESTART_WAIT: Duration = Duration::from_millis(20);
+
+/// Lets the checkpointer hold the writer between two batches. The writer takes its
+/// lock twice per batch, uncontended but for the rare hold: nanoseconds against the
+/// milliseconds of a batch.
+#[derive(Default)]
+pub struct Gate {
+    state: Mutex<GateState>,
+    changed: Condvar,
+}
+
+#[derive(Default)]
+struct GateState {
+    /// The checkpointer wants the writer held.
+    hold: bool,
+    /// The writer is inside a batch.
+    busy: bool,
+}
+
+impl Gate {
+    fn lock(&self) -> std::sync::MutexGuard<'_, GateState> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Called by the writer before a batch: waits while a hold is on, then marks the
+    /// writer busy until [`Gate::leave`].
+    pub fn enter(&self) {
+        let mut st = self.lock();
+        while st.hold {
+            st = self.changed.wait(st).unwrap_or_else(|p| p.into_inner());
+        }
+        st.busy = true;
+    }
+
+    /// Called by the writer after a batch.
+    pub fn leave(&self) {
+        let mut st = self.lock();
+        st.busy = false;
+        if st.hold {
+            self.changed.notify_all();
+        }
+    }
+
+    /// Runs `f` while the writer is between batches and held there.
+    fn hold_writes<T>(&self, f: impl FnOnce() -> T) -> T {
+        let mut st = self.lock();
+        st.hold = true;
+        while st.busy {
+            st = self.changed.wait(st).unwrap_or_else(|p| p.into_inner());
+        }
+        drop(st);
+        let out = f();
+        self.lock().hold = false;
+        self.changed.notify_all();
+        out
+    }
+}
+
+/// The checkpointer thread's loop, until `stopped` hangs up.
+pub fn run(conn: Connection, stopped: Receiver<()>, limits: LogLimits, gate: &Gate) {
+    let _ = conn.busy_timeout(RESTART_WAIT);
+    while let Err(mpsc::RecvTimeoutError::Timeout) = stopped.recv_timeout(limits.checkpoint_every) {
+        if passive(&conn) >= limits.restart_after_frames {
+            // Once more while writes go on, so the hold covers only what this misses.
+            passive(&conn);
+            gate.hold_writes(|| restart(&conn));
+        }
+    }
+    // Last one out folds the log back in, so a stopped server leaves a small WAL.
+    let _ = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
+}
+
+/// Copies what no reader still needs, never waiting for anyone; returns the log's
+/// size in pages.
+fn passive(conn: &Connection) -> i64 {
+    match conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| r.get(1)) {
+        Ok(frames) => frames,
+        Err(e) => {
+            log::warn!("checkpoint failed: {e}");
+            0
+        }
+    }
+}
+
+fn restart(conn: &Connection) {
+    match conn.query_row("PRAGMA wal_checkpoint(RESTART)", [], |r| {
+        Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?))
+    }) {
+        Ok((0, _)) => {}
+        Ok((_, frames)) => log::debug!("log restart postponed: readers busy ({frames} frames)"),
+        Err(e) => log::warn!("log restart failed: {e}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    #[test]
+    fn a_hold_waits_for_the_batch_under_way_and_keeps_the_next_one_out() {
+        let gate = Arc::new(Gate::default());
+        let in_batch = Arc::new(AtomicBool::new(false));
+        gate.enter();
+        in_batch.store(true, Ordering::SeqCst);
+        let holder = {
+            let (gate, in_batch) = (gate.clone(), in_batch.clone());
+            std::thread::spawn(move || {
+                gate.hold_writes(|| {
+                    assert!(!in_batch.load(Ordering::SeqCst), "held during a batch");
+                    std::thread::sleep(Duration::from_millis(30));
+                    assert!(!in_batch.load(Ordering::SeqCst), "a batch began while held");
+                })
+            })
+        };
+        std::thread::sleep(Duration::from_millis(30));
+        in_batch.store(false, Ordering::SeqCst);
+        gate.leave();
+        // The next batch waits until the hold is over.
+        std::thread::sleep(Duration::from_millis(5));
+        gate.enter();
+        in_batch.store(true, Ordering::SeqCst);
+        holder.join().expect("the hold saw no batch");
+        gate.leave();
+    }
+}
