@@ -6,7 +6,8 @@
 //! log grows without end. So once it passes [`LogLimits::restart_after_frames`], the
 //! checkpointer catches up, holds the writer at its next batch boundary through the
 //! [`Gate`], copies the little that is left and waits for older readers; the next
-//! batch then starts the log from its beginning.
+//! batch then starts the log from its beginning. When writes stop, a large log file
+//! is truncated.
 
 use rusqlite::Connection;
 use std::sync::mpsc::{self, Receiver};
@@ -20,25 +21,28 @@ pub struct LogLimits {
     pub checkpoint_every: Duration,
     /// Log size (in pages) past which the log is restarted from its start.
     pub restart_after_frames: i64,
+    /// Log size (in pages) past which the file is truncated once writes stop.
+    pub idle_trim_frames: i64,
 }
 
 impl Default for LogLimits {
     fn default() -> Self {
         LogLimits {
             checkpoint_every: Duration::from_millis(50),
-            // 64 MB of 4 KB pages. A restart holds writes for one sync of the database
+            // 256 MB of 4 KB pages. A restart holds writes for one sync of the database
             // file (milliseconds on a good disk, tens on a slow one), so it should not
-            // come often even under a heavy load.
-            restart_after_frames: 16384,
+            // come often even under a heavy load; once idle the file is given back.
+            restart_after_frames: 65536,
+            idle_trim_frames: 4096,
         }
     }
 }
 
-/// The log file's size kept after a restart (`PRAGMA journal_size_limit`, bytes), so
-/// a burst does not leave a large file behind. Above the restart size: shrinking the
-/// file at each restart would make the next round allocate it again, and writes that
-/// grow a file wait behind the file system's journal (and behind syncs).
-pub const LOG_SIZE_LIMIT: i64 = 96 * 1024 * 1024;
+/// The log file's size kept after a restart (`PRAGMA journal_size_limit`, bytes).
+/// Above the restart size: shrinking the file at each restart would make the next
+/// round allocate it again, and writes that grow a file wait behind the file system's
+/// journal (and behind syncs). The space goes back once writes stop (idle trim).
+pub const LOG_SIZE_LIMIT: i64 = 320 * 1024 * 1024;
 
 /// Longest a restart waits for readers of older snapshots; a slow reader (a backup)
 /// postpones the restart instead of holding writes.
@@ -103,12 +107,20 @@ impl Gate {
 /// The checkpointer thread's loop, until `stopped` hangs up.
 pub fn run(conn: Connection, stopped: Receiver<()>, limits: LogLimits, gate: &Gate) {
     let _ = conn.busy_timeout(RESTART_WAIT);
+    let mut last = 0;
     while let Err(mpsc::RecvTimeoutError::Timeout) = stopped.recv_timeout(limits.checkpoint_every) {
-        if passive(&conn) >= limits.restart_after_frames {
+        let frames = passive(&conn);
+        if frames == last {
+            // No write since the last round, and all copied: give the space back.
+            if frames > limits.idle_trim_frames {
+                gate.hold_writes(|| checkpoint(&conn, "TRUNCATE"));
+            }
+        } else if frames >= limits.restart_after_frames {
             // Once more while writes go on, so the hold covers only what this misses.
             passive(&conn);
-            gate.hold_writes(|| restart(&conn));
+            gate.hold_writes(|| checkpoint(&conn, "RESTART"));
         }
+        last = frames;
     }
     // Last one out folds the log back in, so a stopped server leaves a small WAL.
     let _ = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
@@ -126,13 +138,14 @@ fn passive(conn: &Connection) -> i64 {
     }
 }
 
-fn restart(conn: &Connection) {
-    match conn.query_row("PRAGMA wal_checkpoint(RESTART)", [], |r| {
-        Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?))
-    }) {
+/// A checkpoint that waits (up to [`RESTART_WAIT`]) for readers of older snapshots,
+/// `mode` RESTART or TRUNCATE.
+fn checkpoint(conn: &Connection, mode: &str) {
+    let sql = format!("PRAGMA wal_checkpoint({mode})");
+    match conn.query_row(&sql, [], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?))) {
         Ok((0, _)) => {}
-        Ok((_, frames)) => log::debug!("log restart postponed: readers busy ({frames} frames)"),
-        Err(e) => log::warn!("log restart failed: {e}"),
+        Ok((_, frames)) => log::debug!("{mode} postponed: readers busy ({frames} frames)"),
+        Err(e) => log::warn!("{mode} checkpoint failed: {e}"),
     }
 }
 

@@ -230,7 +230,7 @@ mod tests {
     }
 
     #[actix_web::test]
-    async fn a_steady_stream_of_writes_keeps_the_log_small() {
+    async fn a_steady_stream_of_writes_keeps_the_log_small_and_idle_gives_it_back() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("w.db");
         let c = Connection::open(&path).unwrap();
@@ -239,6 +239,7 @@ mod tests {
         let limits = LogLimits {
             checkpoint_every: Duration::from_millis(5),
             restart_after_frames: 16,
+            idle_trim_frames: 8,
         };
         let w = Writer::start(c, Connection::open(&path).unwrap(), |_| Ok(()), limits).unwrap();
         // A reader always busy, as under load: SQLite alone would never restart the log.
@@ -261,10 +262,21 @@ mod tests {
         }
         reading.store(false, Ordering::Relaxed);
         reader.join().unwrap();
-        let log = std::fs::metadata(dir.path().join("w.db-wal"))
-            .unwrap()
-            .len();
+        let log_size = || {
+            std::fs::metadata(dir.path().join("w.db-wal"))
+                .unwrap()
+                .len()
+        };
+        let log = log_size();
         assert!(log < 1024 * 1024, "the log grew to {log} bytes");
+        // Once writes stop, the file is given back.
+        for _ in 0..100 {
+            if log_size() == 0 {
+                return;
+            }
+            actix_web::rt::time::sleep(Duration::from_millis(10)).await;
+        }
+        panic!("the idle log still holds {} bytes", log_size());
     }
 
     #[actix_web::test]
