@@ -6,7 +6,7 @@ use crate::auth::throttle::LoginThrottle;
 use crate::config::Config;
 use crate::db::Db;
 use crate::state::AppState;
-use crate::store::{StoreError, events, impersonations, meta};
+use crate::store::{StoreError, events, impersonations, meta, search_index};
 use crate::{api, auth, bootstrap, http};
 use actix_session::SessionMiddleware;
 use actix_session::config::{CookieContentSecurity, PersistentSession};
@@ -130,8 +130,8 @@ fn session_middleware(config: &Config, key: Key) -> SessionMiddleware<CookieSess
 }
 
 /// Every minute, ends impersonations past their `max_duration` (so the record and
-/// its event do not wait for the impersonator's next request); every hour, deletes
-/// events older than `retention_days`.
+/// its event do not wait for the impersonator's next request) and merges fragmented
+/// search indexes; every hour, deletes events older than `retention_days`.
 fn spawn_maintenance(db: Db, retention_days: u32) {
     actix_web::rt::spawn(async move {
         let mut tick = actix_web::rt::time::interval(Duration::from_secs(60));
@@ -140,6 +140,7 @@ fn spawn_maintenance(db: Db, retention_days: u32) {
             if let Err(e) = db.write(impersonations::expire_due).await {
                 log::error!("ending expired impersonations failed: {e}");
             }
+            compact_search_indexes(&db).await;
             if minute % 60 != 0 {
                 continue;
             }
@@ -158,4 +159,26 @@ fn spawn_maintenance(db: Db, retention_days: u32) {
             }
         }
     });
+}
+
+/// Merges each fragmented search index back into one segment, one short write at a
+/// time so other writes go on in between.
+async fn compact_search_indexes(db: &Db) {
+    let columns = match db.read(search_index::fragmented).await {
+        Ok(columns) => columns,
+        Err(e) => return log::error!("checking the search indexes failed: {e}"),
+    };
+    for column in columns {
+        // Bounded: 4096 steps of 64 pages would rewrite a 1 GB index.
+        for _ in 0..4096 {
+            match db.write(move |c| search_index::merge_step(c, column)).await {
+                Ok(true) => {}
+                Ok(false) => break,
+                Err(e) => {
+                    log::error!("merging the {column} search index failed: {e}");
+                    break;
+                }
+            }
+        }
+    }
 }

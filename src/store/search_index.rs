@@ -2,7 +2,7 @@
 //! (see `users_search_pending` in schema.sql for why not per row).
 
 use super::StoreError;
-use rusqlite::Connection;
+use rusqlite::{Connection, OptionalExtension};
 
 /// The indexed columns, with their bit in `users_search_pending.changed`.
 /// Each has its own trigram index, `users_search_<column>`.
@@ -51,6 +51,72 @@ pub fn matching(c: &Connection, term: &str) -> Result<Vec<i64>, StoreError> {
         .query_map([phrase], |r| r.get(0))?
         .collect::<Result<_, _>>()?;
     Ok(ids)
+}
+
+/// Segments past which maintenance merges an index back into one: each segment is
+/// one more b-tree to look in per trigram, and writes leave a new small one per batch.
+const MAX_SEGMENTS: i64 = 8;
+
+/// Pages one merge step writes: a step holds other writes for a few milliseconds.
+const MERGE_PAGES: i64 = 64;
+
+/// The indexed columns whose index has grown past [`MAX_SEGMENTS`] segments.
+pub fn fragmented(c: &Connection) -> Result<Vec<&'static str>, StoreError> {
+    let mut out = Vec::new();
+    for (column, _) in COLUMNS {
+        // FTS5 keeps its segment list in the "structure" record, row 10 of `_data`.
+        let structure: Option<Vec<u8>> = c
+            .prepare_cached(&format!(
+                "SELECT block FROM users_search_{column}_data WHERE id = 10"
+            ))?
+            .query_row([], |r| r.get(0))
+            .optional()?;
+        if structure.as_deref().and_then(segment_count) > Some(MAX_SEGMENTS) {
+            out.push(column);
+        }
+    }
+    Ok(out)
+}
+
+/// The number of segments in an FTS5 structure record: a 4-byte cookie (then, in the
+/// newer layout, 4 marker bytes), then varints for the levels and the segments.
+fn segment_count(record: &[u8]) -> Option<i64> {
+    let mut rest = record.get(4..)?;
+    if rest.starts_with(&[0xFF, 0x00, 0x00, 0x01]) {
+        rest = &rest[4..];
+    }
+    let _levels = varint(&mut rest)?;
+    varint(&mut rest)
+}
+
+/// Reads one SQLite varint (big-endian, 7 bits a byte, a full ninth byte).
+fn varint(bytes: &mut &[u8]) -> Option<i64> {
+    let mut v: u64 = 0;
+    for i in 0..9 {
+        let b = *bytes.get(i)?;
+        if i == 8 {
+            *bytes = &bytes[9..];
+            return Some(((v << 8) | u64::from(b)) as i64);
+        }
+        v = (v << 7) | u64::from(b & 0x7F);
+        if b & 0x80 == 0 {
+            *bytes = &bytes[i + 1..];
+            return Some(v as i64);
+        }
+    }
+    None
+}
+
+/// One step of merging the index of `column` into a single segment (FTS5's
+/// incremental optimize); `false` once there is nothing left to merge.
+pub fn merge_step(c: &Connection, column: &str) -> Result<bool, StoreError> {
+    let before = c.total_changes();
+    c.prepare_cached(&format!(
+        "INSERT INTO users_search_{column} (users_search_{column}, rank) VALUES ('merge', ?1)"
+    ))?
+    .execute([-MERGE_PAGES])?;
+    // The command itself counts as one change; more means it merged something.
+    Ok(c.total_changes() - before > 1)
 }
 
 /// Re-indexes `column` of the pending users whose `changed` has `bit`. CROSS JOIN
@@ -102,6 +168,41 @@ mod tests {
             rusqlite::params![id, username, name],
         )
         .unwrap();
+    }
+
+    #[test]
+    fn varints_read_as_sqlite_writes_them() {
+        let mut b: &[u8] = &[0x05, 0x81, 0x00, 0xFF, 0x7F, 0x01];
+        assert_eq!(varint(&mut b), Some(5));
+        assert_eq!(varint(&mut b), Some(128));
+        assert_eq!(varint(&mut b), Some(0x3FFF));
+        assert_eq!(b, [0x01]);
+        assert_eq!(varint(&mut &[0x80][..]), None, "cut short");
+    }
+
+    #[test]
+    fn a_fragmented_index_is_merged_back_into_one_segment() {
+        let mut c = Connection::open_in_memory().unwrap();
+        crate::db::migrate(&mut c).unwrap();
+        // Each sync writes a new segment; without automatic merging they pile up
+        // (until 16, when FTS5 merges them all at once).
+        c.execute_batch(
+            "INSERT INTO users_search_name (users_search_name, rank) VALUES ('automerge', 0)",
+        )
+        .unwrap();
+        for id in 1..=12 {
+            insert(&c, id, &format!("user{id}"), &format!("Name {id}"));
+            sync(&c).unwrap();
+        }
+        assert!(fragmented(&c).unwrap().contains(&"name"));
+        let mut steps = 0;
+        while merge_step(&c, "name").unwrap() {
+            steps += 1;
+            assert!(steps < 100, "merging does not end");
+        }
+        assert!(!fragmented(&c).unwrap().contains(&"name"));
+        assert_eq!(matches(&c, "name", "name 11"), [11]);
+        assert_indexes_intact(&c);
     }
 
     #[test]
