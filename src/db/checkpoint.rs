@@ -28,7 +28,7 @@ pub struct LogLimits {
 impl Default for LogLimits {
     fn default() -> Self {
         LogLimits {
-            checkpoint_every: Duration::from_millis(50),
+            checkpoint_every: Duration::from_millis(100),
             // 256 MB of 4 KB pages. A restart holds writes for one sync of the database
             // file (milliseconds on a good disk, tens on a slow one), so it should not
             // come often even under a heavy load; once idle the file is given back.
