@@ -70,7 +70,13 @@ pub fn check(
     // Also answers `NotFound` for a missing user before anything else is looked at.
     let current = id.map(|id| users::get(c, id)).transpose()?;
     let current_type = current.as_ref().map(|u| u.user_type.as_str());
-    if let Some(username) = &change.username {
+    // A user keeping their own username need not look for others holding it.
+    let unchanged = |u: &Username| {
+        current
+            .as_ref()
+            .is_some_and(|cur| cur.username == u.as_str())
+    };
+    if let Some(username) = change.username.as_ref().filter(|u| !unchanged(u)) {
         let taken: Option<i64> = c
             .prepare_cached("SELECT id FROM users WHERE username = ?1")?
             .query_row([username.as_str()], |r| r.get(0))
