@@ -69,3 +69,15 @@ pub fn endpoint<const N: usize>(path: &str, routes: [(Method, Route); N]) -> Res
     }
     resource
 }
+
+/// A 200 JSON answer serialized into a buffer of `capacity` bytes from the start.
+pub fn json_with_capacity<T: serde::Serialize>(
+    value: &T,
+    capacity: usize,
+) -> Result<actix_web::HttpResponse, ApiError> {
+    let mut body = Vec::with_capacity(capacity);
+    serde_json::to_writer(&mut body, value).map_err(|e| ApiError::Internal(e.to_string()))?;
+    Ok(actix_web::HttpResponse::Ok()
+        .content_type(actix_web::http::header::ContentType::json())
+        .body(body))
+}

@@ -1,5 +1,6 @@
 //! `GET /api/v3/core/users/`: the users list with every filter of CONTRACT §5.
 
+use super::json_with_capacity;
 use super::openapi::{GenericError, ValidationError};
 use super::pagination::{Page, Paginated, Pagination};
 use super::query::Query;
@@ -10,7 +11,8 @@ use crate::error::ApiError;
 use crate::state::AppState;
 use crate::store::user_list::{self, ORDERINGS, UserFilter};
 use crate::store::user_views;
-use actix_web::web::{self, Json};
+use actix_web::HttpResponse;
+use actix_web::web;
 use serde::Serialize;
 use serde_json::Value;
 use utoipa::ToSchema;
@@ -85,7 +87,7 @@ pub async fn list(
     identity: Identity,
     state: web::Data<AppState>,
     query: web::Query<Vec<(String, String)>>,
-) -> Result<Json<Paginated<User>>, ApiError> {
+) -> Result<HttpResponse, ApiError> {
     identity.require("core.view_user")?;
     let mut q = Query::new(query.into_inner());
     let filter = filter_from(&mut q);
@@ -103,9 +105,12 @@ pub async fn list(
         })
         .await?;
     let pagination = page.describe(count)?;
-    let results = views
+    let results: Vec<User> = views
         .into_iter()
         .map(|v| User::new(v, &state.install_id, include))
         .collect();
-    Ok(Json(Paginated::new(pagination, results)))
+    // About 1.4 KB a user: written once into a buffer of that size instead of one that
+    // doubles (and is copied) a dozen times on the way to a page of 100.
+    let size = 256 + 1536 * results.len();
+    json_with_capacity(&Paginated::new(pagination, results), size)
 }

@@ -41,7 +41,9 @@ async fn usernames(c: &Client, query: &str) -> Vec<String> {
 async fn the_list_has_authentiks_pagination_object() {
     let app = TestApp::spawn().await;
     let admin = seeded(&app).await;
-    let (status, body) = parts(admin.get("/api/v3/core/users/?page_size=2&page=2").await).await;
+    let res = admin.get("/api/v3/core/users/?page_size=2&page=2").await;
+    assert_eq!(res.headers()["content-type"], "application/json");
+    let (status, body) = parts(res).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(
         body["pagination"],
