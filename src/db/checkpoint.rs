@@ -111,7 +111,8 @@ pub fn run(conn: Connection, stopped: Receiver<()>, limits: LogLimits, gate: &Ga
     while let Err(mpsc::RecvTimeoutError::Timeout) = stopped.recv_timeout(limits.checkpoint_every) {
         let frames = passive(&conn);
         if frames == last {
-            // No write since the last round, and all copied: give the space back.
+            // No write since the last round: give the space back (TRUNCATE copies
+            // whatever is left first).
             if frames > limits.idle_trim_frames {
                 gate.hold_writes(|| checkpoint(&conn, "TRUNCATE"));
             }
