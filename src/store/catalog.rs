@@ -7,7 +7,7 @@
 
 use super::StoreError;
 use super::permissions::Grants;
-use super::user_views::{FIRST_PARENT, GroupRef, RoleRef, group_ref, role_permissions};
+use super::user_views::{FIRST_PARENT, GroupRef, RoleRef, group_ref, grouped_pairs};
 use crate::domain::PERMISSIONS;
 use rusqlite::Connection;
 use std::collections::HashMap;
@@ -67,34 +67,19 @@ impl Catalog {
                 groups.insert(g.id, g);
             }
         }
-        let parents = pairs(c, "SELECT group_id, parent_id FROM group_parents")?;
+        let parents = grouped_pairs(c, "SELECT group_id, parent_id FROM group_parents", [])?;
         let ancestors = groups
             .keys()
             .map(|&id| (id, ancestors_of(id, &parents)))
             .collect();
-        let group_roles = pairs(c, "SELECT group_id, role_id FROM group_roles")?;
-        let mut roles: HashMap<i64, RoleRef> = HashMap::new();
-        {
-            let mut stmt = c.prepare_cached("SELECT id, uuid, name FROM roles")?;
-            let rows = stmt.query_map([], |r| {
-                Ok(RoleRef {
-                    id: r.get(0)?,
-                    uuid: r.get(1)?,
-                    name: r.get(2)?,
-                    permissions: Vec::new(),
-                })
-            })?;
-            for role in rows {
-                let role = role?;
-                roles.insert(role.id, role);
-            }
-        }
-        let ids: Vec<i64> = roles.keys().copied().collect();
-        for (id, permissions) in role_permissions(c, &ids)? {
-            if let Some(role) = roles.get_mut(&id) {
-                role.permissions = permissions;
-            }
-        }
+        let group_roles = grouped_pairs(c, "SELECT group_id, role_id FROM group_roles", [])?;
+        let ids: Vec<i64> = c
+            .prepare_cached("SELECT id FROM roles")?
+            .query_map([], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        let roles = (super::roles::load(c, &ids)?.into_iter())
+            .map(|role| (role.id, role))
+            .collect();
         Ok(Catalog {
             groups,
             roles,
@@ -102,17 +87,6 @@ impl Catalog {
             group_roles,
         })
     }
-}
-
-/// `(key, value)` rows of `sql`, grouped by key.
-fn pairs(c: &Connection, sql: &str) -> Result<HashMap<i64, Vec<i64>>, StoreError> {
-    let mut out: HashMap<i64, Vec<i64>> = HashMap::new();
-    let mut stmt = c.prepare_cached(sql)?;
-    for row in stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)))? {
-        let (key, value) = row?;
-        out.entry(key).or_default().push(value);
-    }
-    Ok(out)
 }
 
 /// Group `id` and every group above it through `parents`, each once.

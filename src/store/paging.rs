@@ -93,8 +93,8 @@ struct CountCache {
 /// without bound.
 const COUNT_CACHE_SIZE: usize = 512;
 
-/// Longest key remembered (a search that matched many users binds all their ids),
-/// so the cache stays small.
+/// Longest query text plus bound text remembered (a search that matched many users
+/// binds all their ids), so the cache stays small.
 const MAX_CACHED_KEY: usize = 4096;
 
 static COUNTS: Mutex<Option<CountCache>> = Mutex::new(None);
@@ -128,16 +128,20 @@ fn count(
         Ok(c.prepare_cached(sql)?
             .query_row(rusqlite::params_from_iter(params.iter()), |r| r.get(0))?)
     };
-    let Some(revision_sql) = revision else {
+    // Judged before any key is built: a long id list is not worth formatting.
+    let bound: usize = (params.iter())
+        .map(|p| match p {
+            Sql::Text(t) => t.len(),
+            _ => 16,
+        })
+        .sum();
+    let Some(revision_sql) = revision.filter(|_| sql.len() + bound <= MAX_CACHED_KEY) else {
         return run();
     };
     let rev: i64 = c
         .prepare_cached(revision_sql)?
         .query_row([], |r| r.get(0))?;
     let key = format!("{}\u{0}{sql}\u{0}{params:?}", c.path().unwrap_or_default());
-    if key.len() > MAX_CACHED_KEY {
-        return run();
-    }
     if let Some(n) = CountCache::get(&key, rev) {
         return Ok(n);
     }

@@ -116,13 +116,17 @@ pub(crate) fn role_refs(
     Ok(out)
 }
 
-/// `(user id, linked id)` rows of `sql` (bound to the id list), grouped by user.
-fn links(c: &Connection, sql: &str, list: &str) -> Result<HashMap<i64, Vec<i64>>, StoreError> {
+/// `(key, value)` id rows of `sql`, grouped by key.
+pub(crate) fn grouped_pairs(
+    c: &Connection,
+    sql: &str,
+    params: impl rusqlite::Params,
+) -> Result<HashMap<i64, Vec<i64>>, StoreError> {
     let mut out: HashMap<i64, Vec<i64>> = HashMap::new();
     let mut stmt = c.prepare_cached(sql)?;
-    for row in stmt.query_map([list], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)))? {
-        let (user, linked) = row?;
-        out.entry(user).or_default().push(linked);
+    for row in stmt.query_map(params, |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)))? {
+        let (key, value) = row?;
+        out.entry(key).or_default().push(value);
     }
     Ok(out)
 }
@@ -141,15 +145,15 @@ pub fn load(c: &Connection, ids: &[i64]) -> Result<Vec<UserView>, StoreError> {
             users.insert(u.id, u);
         }
     }
-    let mut groups = links(
+    let mut groups = grouped_pairs(
         c,
         "SELECT user_id, group_id FROM user_groups WHERE user_id IN (SELECT value FROM json_each(?1))",
-        &list,
+        [&list],
     )?;
-    let mut roles = links(
+    let mut roles = grouped_pairs(
         c,
         "SELECT user_id, role_id FROM user_roles WHERE user_id IN (SELECT value FROM json_each(?1))",
-        &list,
+        [&list],
     )?;
     let catalog = catalog::current(c)?;
     Ok(ids
