@@ -49,8 +49,6 @@ pub enum ApiError {
     Internal(String),
 }
 
-pub const PERMISSION_DENIED: &str = "You do not have permission to perform this action.";
-
 impl ApiError {
     pub fn forbidden(detail: &'static str) -> Self {
         ApiError::Forbidden(Cow::Borrowed(detail))
@@ -70,6 +68,12 @@ impl From<StoreError> for ApiError {
             StoreError::Refused(detail) => ApiError::forbidden(detail),
             other => ApiError::Internal(other.to_string()),
         }
+    }
+}
+
+impl From<crate::policy::Refusal> for ApiError {
+    fn from(r: crate::policy::Refusal) -> Self {
+        ApiError::forbidden(r.detail())
     }
 }
 

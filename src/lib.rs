@@ -11,6 +11,7 @@ pub mod domain;
 pub mod error;
 pub mod http;
 pub mod memory;
+pub mod policy;
 pub mod startup;
 pub mod state;
 pub mod store;

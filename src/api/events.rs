@@ -5,7 +5,7 @@ use super::openapi::{GenericError, ValidationError};
 use super::pagination::{Page, Paginated, Pagination};
 use super::query::Query;
 use crate::auth::Identity;
-use crate::domain::time;
+use crate::domain::{Permission, time};
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::store::events::{self, EventFilter, ORDERINGS};
@@ -94,7 +94,7 @@ pub async fn list(
     state: web::Data<AppState>,
     query: web::Query<Vec<(String, String)>>,
 ) -> Result<Json<Paginated<Event>>, ApiError> {
-    identity.require("events.view_event")?;
+    identity.require(Permission::ViewEvent)?;
     let mut q = Query::new(query.into_inner());
     let mut filter = EventFilter {
         action: q.text("action"),
@@ -130,7 +130,7 @@ pub async fn retrieve(
     state: web::Data<AppState>,
     event_uuid: web::Path<String>,
 ) -> Result<Json<Event>, ApiError> {
-    identity.require("events.view_event")?;
+    identity.require(Permission::ViewEvent)?;
     // Stored lower-case; any spelling of the same uuid finds it, anything else nothing.
     let uuid = uuid::Uuid::parse_str(&event_uuid)
         .map_err(|_| ApiError::NotFound("Event"))?

@@ -4,9 +4,11 @@ use super::body::Body;
 use super::group_request::UserAccountRequest;
 use super::openapi::{GenericError, ValidationError};
 use crate::auth::Identity;
+use crate::domain::Permission;
 use crate::error::ApiError;
+use crate::policy;
 use crate::state::AppState;
-use crate::store::{StoreError, events, groups};
+use crate::store::{StoreError, catalog, events, groups, holdings, permissions};
 use actix_web::HttpResponse;
 use actix_web::web::{self, Json};
 use serde_json::Value;
@@ -20,12 +22,13 @@ async fn membership(
     body: Value,
     add: bool,
 ) -> Result<HttpResponse, ApiError> {
-    identity.require("core.change_group")?;
+    let caller = identity.caller();
+    policy::may_change_holdings(&caller)?;
+    identity.require(Permission::ChangeGroup)?;
     let mut b = Body::parse(body)?;
     let user = b.integer("pk", true);
     let mut errors = std::mem::take(&mut b.errors);
     let actor = identity.actor();
-    let superuser = identity.user.grants.is_superuser;
     state
         .db
         .write(move |c| {
@@ -40,21 +43,30 @@ async fn membership(
             }
             errors.finish().map_err(StoreError::Invalid)?;
             let user = user.ok_or_else(|| StoreError::Other("pk parsed without a value".into()))?;
-            if add && !superuser && groups::grants_superuser(c, &[group.id])? {
-                return Ok(Err(ApiError::forbidden(groups::SUPERUSER_ONLY)));
+            // Joining or leaving changes what the user holds: that needs cover of
+            // them, and joining needs everything the group grants (superuser status
+            // included, which leaving takes away).
+            policy::may_act_on_user(&caller, &permissions::target(c, user)?)?;
+            let grants = catalog::current(c)?.group_grants(group.id);
+            if add {
+                policy::may_grant(&caller, &grants)?;
+            } else if grants.is_superuser {
+                policy::may_change_superuser_status(&caller)?;
             }
+            let before = holdings::before(c, &caller, &[user])?;
             let changed = if add {
                 groups::add_member(c, group.id, user)?
             } else {
                 groups::remove_member(c, group.id, user)?
             };
+            before.check_after(c, &caller)?;
             if changed {
                 let context = events::model_context("group", group.uuid, &group.name);
                 events::record(c, &actor, "model_updated", context)?;
             }
-            Ok(Ok(()))
+            Ok(())
         })
-        .await??;
+        .await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

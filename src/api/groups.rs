@@ -8,12 +8,14 @@ use super::query::Query;
 use super::user_request::Mode;
 use super::views::PartialGroup;
 use crate::auth::Identity;
+use crate::domain::Permission;
 use crate::error::ApiError;
+use crate::policy;
 use crate::state::AppState;
 use crate::store::group_changes;
 use crate::store::group_views;
 use crate::store::groups::{self, GroupFilter, ORDERINGS};
-use crate::store::{StoreError, events};
+use crate::store::{StoreError, events, holdings};
 use actix_web::HttpResponse;
 use actix_web::http::Method;
 use actix_web::web::{self, Json};
@@ -94,7 +96,7 @@ pub async fn list(
     state: web::Data<AppState>,
     query: web::Query<Vec<(String, String)>>,
 ) -> Result<Json<Paginated<Group>>, ApiError> {
-    identity.require("core.view_group")?;
+    identity.require(Permission::ViewGroup)?;
     let mut q = Query::new(query.into_inner());
     let filter = filter_from(&mut q);
     let with_members = q.switch("include_users");
@@ -122,27 +124,22 @@ pub async fn create(
     state: web::Data<AppState>,
     body: Json<Value>,
 ) -> Result<HttpResponse, ApiError> {
-    identity.require("core.add_group")?;
+    let caller = identity.caller();
+    policy::may_change_holdings(&caller)?;
+    identity.require(Permission::AddGroup)?;
     let (change, mut errors) = parse(body.into_inner(), Mode::Create)?;
-    let superuser = identity.user.grants.is_superuser;
     let actor = identity.actor();
     let view = state
         .db
         .write(move |c| {
-            group_changes::check_superuser_flag(c, None, &change, superuser, &mut errors)?;
             let resolved = group_changes::check(c, None, &change, &mut errors)?;
-            group_changes::check_superuser_grants(
-                c,
-                None,
-                &change,
-                &resolved,
-                superuser,
-                &mut errors,
-            )?;
             std::mem::take(&mut errors)
                 .finish()
                 .map_err(StoreError::Invalid)?;
+            group_changes::authorize(c, &caller, None, &change, &resolved)?;
+            let before = holdings::before(c, &caller, change.users.as_deref().unwrap_or(&[]))?;
             let id = group_changes::create(c, &change, &resolved)?;
+            before.check_after(c, &caller)?;
             let view = group_views::load_one(c, id, true)?;
             events::record(
                 c,
@@ -166,7 +163,7 @@ pub async fn retrieve(
     pk: web::Path<String>,
     query: web::Query<Vec<(String, String)>>,
 ) -> Result<Json<Group>, ApiError> {
-    identity.require("core.view_group")?;
+    identity.require(Permission::ViewGroup)?;
     let mut q = Query::new(query.into_inner());
     let with_members = q.switch("include_users");
     q.finish()?;
@@ -184,28 +181,25 @@ async fn change(
     body: Value,
     mode: Mode,
 ) -> Result<Json<Group>, ApiError> {
-    identity.require("core.change_group")?;
+    let caller = identity.caller();
+    policy::may_change_holdings(&caller)?;
+    identity.require(Permission::ChangeGroup)?;
     let (change, mut errors) = parse(body, mode)?;
-    let superuser = identity.user.grants.is_superuser;
     let actor = identity.actor();
     let view = state
         .db
         .write(move |c| {
             let id = groups::by_uuid(c, &pk)?.id;
-            group_changes::check_superuser_flag(c, Some(id), &change, superuser, &mut errors)?;
             let resolved = group_changes::check(c, Some(id), &change, &mut errors)?;
-            group_changes::check_superuser_grants(
-                c,
-                Some(id),
-                &change,
-                &resolved,
-                superuser,
-                &mut errors,
-            )?;
             std::mem::take(&mut errors)
                 .finish()
                 .map_err(StoreError::Invalid)?;
+            group_changes::authorize(c, &caller, Some(id), &change, &resolved)?;
+            let mut touched = holdings::members_at_or_below(c, &[id])?;
+            touched.extend(change.users.iter().flatten());
+            let before = holdings::before(c, &caller, &touched)?;
             group_changes::update(c, id, &change, &resolved)?;
+            before.check_after(c, &caller)?;
             let view = group_views::load_one(c, id, true)?;
             events::record(
                 c,
@@ -262,13 +256,19 @@ pub async fn destroy(
     state: web::Data<AppState>,
     pk: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    identity.require("core.delete_group")?;
+    let caller = identity.caller();
+    policy::may_change_holdings(&caller)?;
+    identity.require(Permission::DeleteGroup)?;
     let actor = identity.actor();
     state
         .db
         .write(move |c| {
             let group = groups::by_uuid(c, &pk)?;
+            group_changes::authorize_delete(c, &caller, group.id)?;
+            let before =
+                holdings::before(c, &caller, &holdings::members_at_or_below(c, &[group.id])?)?;
             group_changes::delete(c, group.id)?;
+            before.check_after(c, &caller)?;
             events::record(
                 c,
                 &actor,

@@ -6,8 +6,9 @@ use super::pagination::{Page, Paginated, Pagination};
 use super::query::Query;
 use super::views::PartialUser;
 use crate::auth::{Identity, Via, session};
-use crate::domain::{FieldErrors, time};
+use crate::domain::{FieldErrors, Permission, time};
 use crate::error::ApiError;
+use crate::policy;
 use crate::state::AppState;
 use crate::store::events::{self, UserRef};
 use crate::store::impersonations::{self, EndReason, Impersonation as Row, ImpersonationFilter};
@@ -125,27 +126,17 @@ pub async fn impersonate(
             "Already impersonating; end the current impersonation first.",
         ));
     }
-    identity.require("core.impersonate")?;
+    identity.require(Permission::Impersonate)?;
     if !settings.enabled {
         return Err(ApiError::Unauthorized);
     }
     let pk = pk.into_inner();
-    let target_is_superuser = state
-        .db
-        .read(move |c| {
-            users::get(c, pk)?;
-            Ok(permissions::for_user(c, pk)?.is_superuser)
-        })
-        .await?;
+    let target = state.db.read(move |c| permissions::target(c, pk)).await?;
     let caller = &identity.user;
     if caller.user.id == pk {
         return Err(ApiError::Unauthorized);
     }
-    if target_is_superuser && !caller.grants.is_superuser {
-        return Err(ApiError::forbidden(
-            "Only superusers can impersonate superusers.",
-        ));
-    }
+    policy::may_impersonate(&caller.grants, &target.grants)?;
     let reason = reason_from(&body, settings.require_reason)?;
 
     let expires = time::format(chrono::Utc::now() + settings.max_duration.0);
@@ -222,7 +213,7 @@ pub async fn list(
     state: web::Data<AppState>,
     query: web::Query<Vec<(String, String)>>,
 ) -> Result<Json<Paginated<Impersonation>>, ApiError> {
-    identity.require("core.view_impersonation")?;
+    identity.require(Permission::ViewImpersonation)?;
     let mut q = Query::new(query.into_inner());
     let mut errors = FieldErrors::new();
     let mut user_pk = |key: &str| {
@@ -262,7 +253,7 @@ pub async fn revoke(
     state: web::Data<AppState>,
     uuid: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    identity.require("core.end_impersonation")?;
+    identity.require(Permission::EndImpersonation)?;
     let uuid = uuid.into_inner();
     let ip = identity.client_ip.clone();
     let by = identity

@@ -94,7 +94,7 @@ fn user_self(p: &Principal, install_id: &str, is_current: bool) -> UserSelf {
         uid: user_uid(install_id, u.id),
         settings: serde_json::json!({}),
         user_type: u.user_type.clone(),
-        system_permissions: p.grants.permissions.iter().cloned().collect(),
+        system_permissions: p.grants.codenames().into_iter().map(String::from).collect(),
         is_current,
     }
 }

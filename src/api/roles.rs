@@ -8,11 +8,12 @@ use super::query::Query;
 use super::user_request::Mode;
 use super::views::Role;
 use crate::auth::Identity;
-use crate::domain::{FieldErrors, PERMISSIONS};
+use crate::domain::{FieldErrors, Permission, PermissionSet};
 use crate::error::ApiError;
+use crate::policy;
 use crate::state::AppState;
 use crate::store::roles::{self, ORDERINGS, RoleChange, RoleFilter};
-use crate::store::{StoreError, events};
+use crate::store::{StoreError, events, holdings};
 use actix_web::HttpResponse;
 use actix_web::http::Method;
 use actix_web::web::{self, Json};
@@ -53,7 +54,8 @@ pub struct PaginatedRoleList {
 #[allow(dead_code)]
 pub struct RoleRequest {
     name: String,
-    /// Codenames of CONTRACT §3; on PUT an omitted list means none.
+    /// Permission codenames. Omitted, the role keeps the ones it has (authentik's
+    /// role has no such field, so its clients never send it).
     permissions: Option<Vec<String>>,
 }
 
@@ -65,14 +67,13 @@ fn parse(body: Value, mode: Mode) -> Result<(RoleChange, FieldErrors), ApiError>
         permissions: None,
     };
     match b.raw("permissions").cloned() {
-        None if mode == Mode::Replace => change.permissions = Some(Vec::new()),
         None => {}
         Some(Value::Array(items)) => {
-            let mut perms = Vec::with_capacity(items.len());
+            let mut perms = PermissionSet::EMPTY;
             for item in items {
-                match item.as_str() {
-                    Some(p) if PERMISSIONS.contains(&p) => perms.push(p.to_owned()),
-                    Some(p) => b
+                match item.as_str().map(|p| (p, Permission::parse(p))) {
+                    Some((_, Some(p))) => perms.insert(p),
+                    Some((p, None)) => b
                         .errors
                         .add("permissions", format!("\"{p}\" is not a valid choice.")),
                     None => b
@@ -80,8 +81,6 @@ fn parse(body: Value, mode: Mode) -> Result<(RoleChange, FieldErrors), ApiError>
                         .add("permissions", format!("\"{item}\" is not a valid choice.")),
                 }
             }
-            perms.sort();
-            perms.dedup();
             change.permissions = Some(perms);
         }
         // Not a list: `string_list` words the error as DRF does.
@@ -107,7 +106,7 @@ pub async fn list(
     state: web::Data<AppState>,
     query: web::Query<Vec<(String, String)>>,
 ) -> Result<Json<Paginated<Role>>, ApiError> {
-    identity.require("rbac.view_role")?;
+    identity.require(Permission::ViewRole)?;
     let mut q = Query::new(query.into_inner());
     let filter = RoleFilter {
         name: q.text("name"),
@@ -135,8 +134,9 @@ pub async fn create(
     state: web::Data<AppState>,
     body: Json<Value>,
 ) -> Result<HttpResponse, ApiError> {
-    identity.refuse_while_impersonating()?; // CONTRACT §6: no changing roles
-    identity.require("rbac.change_role")?;
+    let caller = identity.caller();
+    policy::may_change_holdings(&caller)?;
+    identity.require(Permission::ChangeRole)?;
     let (change, mut errors) = parse(body.into_inner(), Mode::Create)?;
     let actor = identity.actor();
     let role = state
@@ -146,6 +146,7 @@ pub async fn create(
             std::mem::take(&mut errors)
                 .finish()
                 .map_err(StoreError::Invalid)?;
+            roles::authorize(c, &caller, None, &change)?;
             let id = roles::create(c, &change)?;
             let role = roles::load_one(c, id)?;
             events::record(
@@ -167,7 +168,7 @@ pub async fn retrieve(
     state: web::Data<AppState>,
     pk: web::Path<String>,
 ) -> Result<Json<Role>, ApiError> {
-    identity.require("rbac.view_role")?;
+    identity.require(Permission::ViewRole)?;
     let role = state
         .db
         .read(move |c| roles::load_one(c, roles::id_by_uuid(c, &pk)?))
@@ -182,8 +183,9 @@ async fn change(
     body: Value,
     mode: Mode,
 ) -> Result<Json<Role>, ApiError> {
-    identity.refuse_while_impersonating()?; // CONTRACT §6: no changing roles
-    identity.require("rbac.change_role")?;
+    let caller = identity.caller();
+    policy::may_change_holdings(&caller)?;
+    identity.require(Permission::ChangeRole)?;
     let (change, mut errors) = parse(body, mode)?;
     let actor = identity.actor();
     let role = state
@@ -194,7 +196,10 @@ async fn change(
             std::mem::take(&mut errors)
                 .finish()
                 .map_err(StoreError::Invalid)?;
+            roles::authorize(c, &caller, Some(id), &change)?;
+            let before = holdings::before(c, &caller, &holdings::holders_of_role(c, id)?)?;
             roles::update(c, id, &change)?;
+            before.check_after(c, &caller)?;
             let role = roles::load_one(c, id)?;
             events::record(
                 c,
@@ -251,13 +256,17 @@ pub async fn destroy(
     state: web::Data<AppState>,
     pk: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    identity.refuse_while_impersonating()?; // CONTRACT §6: no changing roles
-    identity.require("rbac.change_role")?;
+    let caller = identity.caller();
+    policy::may_change_holdings(&caller)?;
+    identity.require(Permission::ChangeRole)?;
     let actor = identity.actor();
     state
         .db
         .write(move |c| {
-            let role = roles::delete(c, roles::id_by_uuid(c, &pk)?)?;
+            let id = roles::id_by_uuid(c, &pk)?;
+            let before = holdings::before(c, &caller, &holdings::holders_of_role(c, id)?)?;
+            let role = roles::delete(c, id)?;
+            before.check_after(c, &caller)?;
             events::record(
                 c,
                 &actor,

@@ -9,6 +9,7 @@ use super::token_request::parse;
 use super::views::{Include, User};
 use crate::auth::Identity;
 use crate::error::ApiError;
+use crate::policy;
 use crate::state::AppState;
 use crate::store::token_list::{self, ORDERINGS, TokenFilter};
 use crate::store::tokens::{self, NewToken};
@@ -117,9 +118,9 @@ pub struct PaginatedTokenList {
     autocomplete: Value,
 }
 
-/// Whose tokens the caller may see: `None` for a superuser (everyone's).
+/// Whose tokens the caller may see: `None` for everyone's.
 fn visible_owner(identity: &Identity) -> Option<i64> {
-    (!identity.user.grants.is_superuser).then_some(identity.user.user.id)
+    policy::token_owner_scope(&identity.caller())
 }
 
 #[utoipa::path(get, path = "/api/v3/core/tokens/", tag = "core",
@@ -176,11 +177,11 @@ pub async fn create(
     state: web::Data<AppState>,
     body: Json<Value>,
 ) -> Result<HttpResponse, ApiError> {
-    identity.refuse_while_impersonating()?;
+    let caller = identity.caller();
+    policy::refuse_while_impersonating(&caller)?;
     let (draft, mut errors) = parse(body.into_inner())?;
-    // Only a superuser may create tokens for someone else; others' `user` is ignored.
-    let asked_for = draft.user.filter(|_| identity.user.grants.is_superuser);
-    let owner = asked_for.unwrap_or(identity.user.user.id);
+    let asked_for = policy::honoured_token_owner(&caller, draft.user);
+    let owner = asked_for.unwrap_or(caller.user_id);
     let actor = identity.actor();
     let key = tokens::generate_key();
     let stored_key = key.clone();
@@ -246,7 +247,7 @@ pub async fn destroy(
     state: web::Data<AppState>,
     identifier: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    identity.refuse_while_impersonating()?;
+    policy::refuse_while_impersonating(&identity.caller())?;
     let owner = visible_owner(&identity);
     let identifier = identifier.into_inner();
     let actor = identity.actor();

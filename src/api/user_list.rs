@@ -88,7 +88,7 @@ pub async fn list(
     state: web::Data<AppState>,
     query: web::Query<Vec<(String, String)>>,
 ) -> Result<HttpResponse, ApiError> {
-    identity.require("core.view_user")?;
+    identity.require(crate::domain::Permission::ViewUser)?;
     let mut q = Query::new(query.into_inner());
     let filter = filter_from(&mut q);
     let include = Include {

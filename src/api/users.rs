@@ -8,10 +8,12 @@ use super::query::Query;
 use super::user_request::{self, Mode, UserRequest};
 use super::views::{Include, User};
 use crate::auth::{Identity, Via, session};
+use crate::domain::Permission;
 use crate::error::ApiError;
+use crate::policy;
 use crate::state::AppState;
 use crate::store::{
-    StoreError, events, impersonations, permissions, user_changes, user_views, users,
+    StoreError, events, holdings, impersonations, permissions, user_changes, user_views, users,
 };
 use actix_web::http::Method;
 use actix_web::web::{self, Json};
@@ -67,18 +69,19 @@ pub async fn create(
     state: web::Data<AppState>,
     body: Json<Value>,
 ) -> Result<HttpResponse, ApiError> {
-    identity.require("core.add_user")?;
+    let caller = identity.caller();
+    policy::may_change_holdings(&caller)?;
+    identity.require(Permission::AddUser)?;
     let (change, mut errors) = user_request::parse(body.into_inner(), Mode::Create)?;
     let actor = identity.actor();
-    let superuser = identity.user.grants.is_superuser;
     let view = state
         .db
         .write(move |c| {
             let resolved = user_changes::check(c, None, &change, &mut errors)?;
-            user_changes::check_superuser_groups(c, None, &resolved, superuser, &mut errors)?;
             std::mem::take(&mut errors)
                 .finish()
                 .map_err(StoreError::Invalid)?;
+            user_changes::authorize(c, &caller, None, &resolved)?;
             let id = user_changes::create(c, &change, &resolved)?;
             let view = user_views::load_one(c, id)?;
             events::record(
@@ -100,7 +103,7 @@ pub async fn retrieve(
     state: web::Data<AppState>,
     pk: web::Path<i64>,
 ) -> Result<Json<User>, ApiError> {
-    identity.require("core.view_user")?;
+    identity.require(Permission::ViewUser)?;
     let pk = pk.into_inner();
     let view = state.db.read(move |c| user_views::load_one(c, pk)).await?;
     Ok(Json(User::new(view, &state.install_id, Include::ALL)))
@@ -113,20 +116,23 @@ async fn change(
     body: Value,
     mode: Mode,
 ) -> Result<Json<User>, ApiError> {
-    identity.require("core.change_user")?;
+    identity.require(Permission::ChangeUser)?;
     let (change, mut errors) = user_request::parse(body, mode)?;
     let actor = identity.actor();
-    let superuser = identity.user.grants.is_superuser;
+    let caller = identity.caller();
     let view = state
         .db
         .write(move |c| {
-            permissions::guard_superuser_target(c, pk, superuser)?;
+            let target = permissions::target(c, pk)?;
+            policy::may_act_on_user(&caller, &target)?;
             let resolved = user_changes::check(c, Some(pk), &change, &mut errors)?;
-            user_changes::check_superuser_groups(c, Some(pk), &resolved, superuser, &mut errors)?;
             std::mem::take(&mut errors)
                 .finish()
                 .map_err(StoreError::Invalid)?;
+            user_changes::authorize(c, &caller, Some(pk), &resolved)?;
+            let before = holdings::before(c, &caller, &[pk])?;
             let username = user_changes::update(c, pk, &change, &resolved)?;
+            before.check_after(c, &caller)?;
             let context = events::model_context("user", pk, &username);
             events::record(c, &actor, "model_updated", context)?;
             // Read back in the same write: three indexed lookups (groups and roles come
@@ -180,15 +186,15 @@ pub async fn destroy(
     state: web::Data<AppState>,
     pk: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
-    identity.refuse_while_impersonating()?;
-    identity.require("core.delete_user")?;
+    let caller = identity.caller();
+    policy::refuse_while_impersonating(&caller)?;
+    identity.require(Permission::DeleteUser)?;
     let pk = pk.into_inner();
     let actor = identity.actor();
-    let superuser = identity.user.grants.is_superuser;
     state
         .db
         .write(move |c| {
-            permissions::guard_superuser_target(c, pk, superuser)?;
+            policy::may_act_on_user(&caller, &permissions::target(c, pk)?)?;
             // End impersonations by or of the user first, so their endings are recorded.
             impersonations::end_all_involving(c, pk, actor.client_ip.clone())?;
             let user = user_changes::delete(c, pk)?;
@@ -213,11 +219,13 @@ pub async fn set_password(
     pk: web::Path<i64>,
     body: Json<Value>,
 ) -> Result<HttpResponse, ApiError> {
-    identity.refuse_while_impersonating()?;
+    let caller = identity.caller();
+    policy::refuse_while_impersonating(&caller)?;
     let pk = pk.into_inner();
-    let own = identity.user.user.id == pk;
+    let own = caller.user_id == pk;
     if !own {
-        identity.require("core.reset_user_password")?;
+        // Refused before the body is looked at, as authentik answers.
+        identity.require(Permission::ResetUserPassword)?;
     }
     let mut b = Body::parse(body.into_inner())?;
     let password = b.string("password", true, false);
@@ -225,12 +233,13 @@ pub async fn set_password(
     let password =
         password.ok_or_else(|| ApiError::Internal("password parsed without a value".into()))?;
     // Checked before hashing (which is costly) and again in the write.
-    let superuser = identity.user.grants.is_superuser || own;
-    let guard = move |c: &rusqlite::Connection| {
-        users::get(c, pk)?;
-        permissions::guard_superuser_target(c, pk, superuser)
+    let guard = move |c: &rusqlite::Connection| -> Result<(), StoreError> {
+        Ok(policy::may_set_password(
+            &caller,
+            &permissions::target(c, pk)?,
+        )?)
     };
-    state.db.read(guard).await?;
+    state.db.read(guard.clone()).await?;
     let hash = state
         .passwords
         .hash(password)
@@ -266,7 +275,7 @@ pub async fn paths(
     state: web::Data<AppState>,
     query: web::Query<Vec<(String, String)>>,
 ) -> Result<Json<UserPaths>, ApiError> {
-    identity.require("core.view_user")?;
+    identity.require(Permission::ViewUser)?;
     let search = Query::new(query.into_inner()).text("search");
     let paths = state
         .db

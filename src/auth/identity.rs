@@ -3,7 +3,9 @@
 //! database on every request. Handlers never touch session keys.
 
 use super::{client, csrf, session};
-use crate::error::{ApiError, PERMISSION_DENIED};
+use crate::domain::Permission;
+use crate::error::ApiError;
+use crate::policy::{self, Caller};
 use crate::state::AppState;
 use crate::store::catalog;
 use crate::store::events::{Actor, UserRef};
@@ -74,27 +76,23 @@ pub struct Identity {
 }
 
 impl Identity {
-    /// `Ok` when the acting user holds `codename`, else 403.
-    pub fn require(&self, codename: &str) -> Result<(), ApiError> {
-        if self.user.grants.has(codename) {
-            Ok(())
-        } else {
-            Err(ApiError::forbidden(PERMISSION_DENIED))
+    /// The caller as the authorization policy sees it: the acting user and what
+    /// they hold, and whether someone else is behind them.
+    pub fn caller(&self) -> Caller {
+        Caller {
+            user_id: self.user.user.id,
+            grants: self.user.grants,
+            impersonating: self.is_impersonating(),
         }
+    }
+
+    /// `Ok` when the acting user holds `permission`, else 403.
+    pub fn require(&self, permission: Permission) -> Result<(), ApiError> {
+        Ok(policy::require(&self.caller(), permission)?)
     }
 
     pub fn is_impersonating(&self) -> bool {
         self.original.is_some()
-    }
-
-    /// 403 "Not allowed while impersonating." for actions an impersonator may not take
-    /// in the target's name (CONTRACT §6).
-    pub fn refuse_while_impersonating(&self) -> Result<(), ApiError> {
-        if self.is_impersonating() {
-            Err(ApiError::forbidden("Not allowed while impersonating."))
-        } else {
-            Ok(())
-        }
     }
 
     /// Who events of this request are recorded as: the person who logged in, and the
@@ -285,7 +283,7 @@ fn check(c: &Connection, data: &session::SessionData) -> Result<Checked, StoreEr
         // Gone with its target, or not the one this person started.
         _ => return over(EndReason::UserChanged, person, false),
     };
-    if !person.grants.has("core.impersonate") {
+    if !person.grants.holds(Permission::Impersonate) {
         return over(EndReason::UserChanged, person, true);
     }
     if imp.ended.is_some() {
@@ -301,12 +299,18 @@ fn check(c: &Connection, data: &session::SessionData) -> Result<Checked, StoreEr
     if !imp.is_active_at(&crate::domain::now()) {
         return over(EndReason::Expired, person, false);
     }
-    match users::find(c, data.user_id)? {
-        Some(target) => Ok(Checked::Valid {
-            user: Principal::load(c, target)?,
-            original: Some(person),
-            impersonation: Some(imp),
-        }),
-        None => over(EndReason::UserChanged, person, false),
+    let Some(target) = users::find(c, data.user_id)? else {
+        return over(EndReason::UserChanged, person, false);
+    };
+    let target = Principal::load(c, target)?;
+    // Cover is asked again on every request: once the target holds what the
+    // impersonator lacks, acting as them would be an escalation.
+    if policy::may_impersonate(&person.grants, &target.grants).is_err() {
+        return over(EndReason::UserChanged, person, false);
     }
+    Ok(Checked::Valid {
+        user: target,
+        original: Some(person),
+        impersonation: Some(imp),
+    })
 }

@@ -8,7 +8,7 @@
 use super::StoreError;
 use super::permissions::Grants;
 use super::user_views::{FIRST_PARENT, GroupRef, RoleRef, group_ref, grouped_pairs};
-use crate::domain::PERMISSIONS;
+use crate::domain::{Permission, PermissionSet};
 use rusqlite::Connection;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -23,6 +23,8 @@ pub struct Catalog {
     ancestors: HashMap<i64, Vec<i64>>,
     /// The roles each group holds itself.
     group_roles: HashMap<i64, Vec<i64>>,
+    /// What each role grants.
+    role_permissions: HashMap<i64, PermissionSet>,
 }
 
 impl Catalog {
@@ -37,22 +39,34 @@ impl Catalog {
     /// count through the user, their groups and every group above those.
     pub fn grants(&self, groups: &[i64], roles: &[i64]) -> Grants {
         if groups.iter().any(|g| self.makes_superuser(*g)) {
-            return Grants {
-                is_superuser: true,
-                permissions: PERMISSIONS.iter().map(|p| (*p).to_owned()).collect(),
-            };
+            return Grants::superuser();
         }
         let reached = (groups.iter())
             .flat_map(|g| self.ancestors.get(g).into_iter().flatten())
             .flat_map(|g| self.group_roles.get(g).into_iter().flatten());
-        let permissions = (roles.iter().chain(reached))
-            .filter_map(|r| self.roles.get(r))
-            .flat_map(|r| r.permissions.iter().cloned())
-            .collect();
-        Grants {
-            is_superuser: false,
-            permissions,
-        }
+        let permissions = (roles.iter().chain(reached)).fold(PermissionSet::EMPTY, |held, r| {
+            held.union(self.role_grants(*r))
+        });
+        Grants::of(permissions)
+    }
+
+    /// Groups `ids` and every group below any of them.
+    pub fn at_or_below(&self, ids: &[i64]) -> Vec<i64> {
+        (self.ancestors.iter())
+            .filter(|(_, above)| above.iter().any(|g| ids.contains(g)))
+            .map(|(id, _)| *id)
+            .collect()
+    }
+
+    /// What role `id` grants (nothing for a role that does not exist).
+    pub fn role_grants(&self, id: i64) -> PermissionSet {
+        self.role_permissions.get(&id).copied().unwrap_or_default()
+    }
+
+    /// What membership of group `id` grants: superuser status through it or an
+    /// ancestor, else the roles of it and its ancestors.
+    pub fn group_grants(&self, id: i64) -> Grants {
+        self.grants(&[id], &[])
     }
 
     fn load(c: &Connection) -> Result<Catalog, StoreError> {
@@ -77,14 +91,22 @@ impl Catalog {
             .prepare_cached("SELECT id FROM roles")?
             .query_map([], |r| r.get(0))?
             .collect::<Result<_, _>>()?;
-        let roles = (super::roles::load(c, &ids)?.into_iter())
+        let roles: HashMap<i64, RoleRef> = (super::roles::load(c, &ids)?.into_iter())
             .map(|role| (role.id, role))
+            .collect();
+        // A codename no role can grant (written by hand into the database) grants nothing.
+        let role_permissions = (roles.values())
+            .map(|r| {
+                let set = r.permissions.iter().filter_map(|p| Permission::parse(p));
+                (r.id, set.collect())
+            })
             .collect();
         Ok(Catalog {
             groups,
             roles,
             ancestors,
             group_roles,
+            role_permissions,
         })
     }
 }
@@ -199,8 +221,10 @@ mod tests {
         let catalog = current(&c).unwrap();
         let grants = catalog.grants(&[3], &[1]);
         assert!(!grants.is_superuser);
-        let held: Vec<&str> = grants.permissions.iter().map(String::as_str).collect();
-        assert_eq!(held, ["core.add_user", "core.view_user"]);
+        assert_eq!(
+            grants.permissions.codenames(),
+            ["core.add_user", "core.view_user"]
+        );
         assert!(catalog.grants(&[], &[]).permissions.is_empty());
         c.execute_batch("UPDATE groups SET is_superuser = 1 WHERE id = 1")
             .unwrap();

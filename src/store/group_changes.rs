@@ -211,38 +211,6 @@ pub fn update(
     replace_links(c, id, resolved)
 }
 
-/// authentik's rule: only a superuser may make a group a superuser group, or stop one
-/// being one; a member of such a group holds every permission (CONTRACT §3).
-pub fn check_superuser_flag(
-    c: &Connection,
-    id: Option<i64>,
-    change: &GroupChange,
-    caller_is_superuser: bool,
-    errors: &mut FieldErrors,
-) -> Result<(), StoreError> {
-    let Some(wanted) = change.is_superuser else {
-        return Ok(());
-    };
-    if caller_is_superuser {
-        return Ok(());
-    }
-    let current: bool = match id {
-        Some(id) => c
-            .prepare_cached("SELECT is_superuser FROM groups WHERE id = ?1")?
-            .query_row([id], |r| r.get(0))
-            .map_err(super::not_found_as("Group"))?,
-        None => false,
-    };
-    if wanted != current {
-        let shown = if wanted { "True" } else { "False" };
-        errors.add(
-            "is_superuser",
-            format!("User does not have permission to set superuser status to {shown}."),
-        );
-    }
-    Ok(())
-}
-
 /// Deletes group `id`; its children lose it as a parent, its members their membership.
 pub fn delete(c: &Connection, id: i64) -> Result<(), StoreError> {
     let n = c
@@ -254,63 +222,5 @@ pub fn delete(c: &Connection, id: i64) -> Result<(), StoreError> {
     Ok(())
 }
 
-/// Records an error when a caller who is not a superuser would hand out superuser
-/// status through group `id` (`None` when creating): by giving it a parent that makes
-/// superusers, or by adding members while it (with its new parents) makes them.
-pub fn check_superuser_grants(
-    c: &Connection,
-    id: Option<i64>,
-    change: &GroupChange,
-    resolved: &Resolved,
-    caller_is_superuser: bool,
-    errors: &mut FieldErrors,
-) -> Result<(), StoreError> {
-    if caller_is_superuser {
-        return Ok(());
-    }
-    let ids_of = |sql: &str, id: i64| -> Result<Vec<i64>, StoreError> {
-        Ok(c.prepare_cached(sql)?
-            .query_map([id], |r| r.get(0))?
-            .collect::<Result<_, _>>()?)
-    };
-    let current_parents = match id {
-        Some(id) => ids_of(
-            "SELECT parent_id FROM group_parents WHERE group_id = ?1",
-            id,
-        )?,
-        None => Vec::new(),
-    };
-    let parents = resolved
-        .parents
-        .clone()
-        .unwrap_or_else(|| current_parents.clone());
-    let added_parents: Vec<i64> = parents
-        .iter()
-        .copied()
-        .filter(|p| !current_parents.contains(p))
-        .collect();
-    if super::groups::grants_superuser(c, &added_parents)? {
-        errors.add(change.parents_field, super::groups::SUPERUSER_ONLY);
-    }
-    let Some(users) = &resolved.users else {
-        return Ok(());
-    };
-    let members = match id {
-        Some(id) => ids_of("SELECT user_id FROM user_groups WHERE group_id = ?1", id)?,
-        None => Vec::new(),
-    };
-    if users.iter().all(|u| members.contains(u)) {
-        return Ok(());
-    }
-    let own_flag = match id {
-        Some(id) => super::groups::grants_superuser(c, &[id])?,
-        None => false,
-    };
-    if own_flag
-        || change.is_superuser == Some(true)
-        || super::groups::grants_superuser(c, &parents)?
-    {
-        errors.add("users", super::groups::SUPERUSER_ONLY);
-    }
-    Ok(())
-}
+mod authorize;
+pub use authorize::{authorize, authorize_delete};

@@ -149,23 +149,3 @@ pub fn search(
     };
     page(c, &listing, f.conditions(), offset, limit, |r| r.get(0))
 }
-
-/// Whether membership of any group in `ids` makes a superuser: the group or one of
-/// its ancestors has `is_superuser`.
-pub fn grants_superuser(c: &Connection, ids: &[i64]) -> Result<bool, StoreError> {
-    if ids.is_empty() {
-        return Ok(false);
-    }
-    Ok(c.prepare_cached(
-        "WITH RECURSIVE anc(id) AS (
-             SELECT value FROM json_each(?1)
-             UNION
-             SELECT gp.parent_id FROM group_parents gp JOIN anc ON gp.group_id = anc.id
-         )
-         SELECT EXISTS (SELECT 1 FROM groups g JOIN anc ON g.id = anc.id WHERE g.is_superuser = 1)",
-    )?
-    .query_row([super::user_views::id_list(ids)], |r| r.get(0))?)
-}
-
-/// Message for a non-superuser who tries to hand out superuser status.
-pub const SUPERUSER_ONLY: &str = "Only superusers can grant superuser status.";

@@ -6,6 +6,7 @@ pub mod events;
 pub mod group_changes;
 pub mod group_views;
 pub mod groups;
+pub mod holdings;
 pub mod impersonations;
 pub mod meta;
 pub mod paging;
@@ -39,6 +40,12 @@ pub enum StoreError {
     Pool(#[from] r2d2::Error),
     #[error("{0}")]
     Other(String),
+}
+
+impl From<crate::policy::Refusal> for StoreError {
+    fn from(r: crate::policy::Refusal) -> Self {
+        StoreError::Refused(r.detail())
+    }
 }
 
 impl From<rusqlite::Error> for StoreError {

@@ -3,7 +3,8 @@
 use super::StoreError;
 use super::paging::{Conditions, Listing, contains_pattern, page};
 use super::user_views::{RoleRef, id_list, role_permissions};
-use crate::domain::FieldErrors;
+use crate::domain::{FieldErrors, Permission, PermissionSet};
+use crate::policy::{self, Caller, Grants};
 use rusqlite::types::Value as Sql;
 use rusqlite::{Connection, OptionalExtension, params};
 use std::collections::HashMap;
@@ -98,8 +99,8 @@ pub fn id_by_uuid(c: &Connection, uuid: &str) -> Result<i64, StoreError> {
 #[derive(Debug, Clone, Default)]
 pub struct RoleChange {
     pub name: Option<String>,
-    /// Known codenames, sorted and unique: the whole new set.
-    pub permissions: Option<Vec<String>>,
+    /// The whole new set of permissions.
+    pub permissions: Option<PermissionSet>,
 }
 
 /// Adds to `errors` what only the database can tell about `change` to role `id`
@@ -122,14 +123,35 @@ pub fn check(
     Ok(())
 }
 
+/// Refuses giving role `id` (`None` when creating) permissions the caller does not
+/// hold: whoever holds the role would get them. (What its holders lose when
+/// permissions are taken away is weighed after the write.)
+pub fn authorize(
+    c: &Connection,
+    caller: &Caller,
+    id: Option<i64>,
+    change: &RoleChange,
+) -> Result<(), StoreError> {
+    let Some(wanted) = change.permissions else {
+        return Ok(());
+    };
+    let now: PermissionSet = match id {
+        Some(id) => (load_one(c, id)?.permissions.iter())
+            .filter_map(|p| Permission::parse(p))
+            .collect(),
+        None => PermissionSet::EMPTY,
+    };
+    Ok(policy::may_grant(caller, &Grants::of(wanted.minus(now)))?)
+}
+
 fn replace_permissions(c: &Connection, id: i64, change: &RoleChange) -> Result<(), StoreError> {
     if let Some(perms) = &change.permissions {
         c.prepare_cached("DELETE FROM role_permissions WHERE role_id = ?1")?
             .execute([id])?;
         let mut add =
             c.prepare_cached("INSERT INTO role_permissions (role_id, codename) VALUES (?1, ?2)")?;
-        for p in perms {
-            add.execute(params![id, p])?;
+        for p in perms.iter() {
+            add.execute(params![id, p.codename()])?;
         }
     }
     Ok(())

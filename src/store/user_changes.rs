@@ -137,40 +137,6 @@ fn sync_links(
     Ok(())
 }
 
-/// Records an error when a caller who is not a superuser would put user `id`
-/// (`None` when creating) into a group that makes superusers (CONTRACT §3): only a
-/// superuser may hand out superuser status, as only one may impersonate one.
-pub fn check_superuser_groups(
-    c: &Connection,
-    id: Option<i64>,
-    resolved: &Resolved,
-    caller_is_superuser: bool,
-    errors: &mut FieldErrors,
-) -> Result<(), StoreError> {
-    let Some(wanted) = &resolved.groups else {
-        return Ok(());
-    };
-    if caller_is_superuser {
-        return Ok(());
-    }
-    let current: Vec<i64> = match id {
-        Some(id) => c
-            .prepare_cached("SELECT group_id FROM user_groups WHERE user_id = ?1")?
-            .query_map([id], |r| r.get(0))?
-            .collect::<Result<_, _>>()?,
-        None => Vec::new(),
-    };
-    let added: Vec<i64> = wanted
-        .iter()
-        .copied()
-        .filter(|g| !current.contains(g))
-        .collect();
-    if super::groups::grants_superuser(c, &added)? {
-        errors.add("groups", super::groups::SUPERUSER_ONLY);
-    }
-    Ok(())
-}
-
 fn replace_links(c: &Connection, id: i64, r: &Resolved) -> Result<(), StoreError> {
     if let Some(groups) = &r.groups {
         sync_links(c, "user_groups", "group_id", id, groups)?;
@@ -297,6 +263,9 @@ pub fn delete(c: &Connection, id: i64) -> Result<users::User, StoreError> {
         .execute([id])?;
     Ok(user)
 }
+
+mod authorize;
+pub use authorize::authorize;
 
 #[cfg(test)]
 mod tests;
