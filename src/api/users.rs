@@ -124,12 +124,11 @@ async fn change(
         .db
         .write(move |c| {
             let target = permissions::target(c, pk)?;
-            policy::may_act_on_user(&caller, &target)?;
             let resolved = user_changes::check(c, Some(pk), &change, &mut errors)?;
             std::mem::take(&mut errors)
                 .finish()
                 .map_err(StoreError::Invalid)?;
-            user_changes::authorize(c, &caller, Some(pk), &resolved)?;
+            user_changes::authorize(c, &caller, Some(&target), &resolved)?;
             let before = holdings::before(c, &caller, &[pk])?;
             let username = user_changes::update(c, pk, &change, &resolved)?;
             before.check_after(c, &caller)?;

@@ -1,22 +1,23 @@
 //! What a user change gives and takes, put to the policy before anything is written.
 
 use super::Resolved;
-use crate::policy::{self, Caller, Grants};
+use crate::policy::{self, Caller, Grants, Target};
 use crate::store::{StoreError, catalog, users};
 use rusqlite::Connection;
 
-/// Refuses a checked change of user `id` (`None` when creating) that `caller` may not
-/// make: memberships and roles change only outside impersonation; a group or role
-/// given needs everything it grants (a superuser group needs a superuser); leaving a
-/// superuser group needs a superuser. Cover of an existing user is asked before.
+/// Refuses a checked change of `target` (`None` when creating) that `caller` may not
+/// make: memberships and roles change only outside impersonation; changing an
+/// existing user needs cover of them; a group or role given needs everything it
+/// grants (a superuser group needs a superuser); leaving a superuser group needs a
+/// superuser.
 pub fn authorize(
     c: &Connection,
     caller: &Caller,
-    id: Option<i64>,
+    target: Option<&Target>,
     resolved: &Resolved,
 ) -> Result<(), StoreError> {
-    let (groups_now, roles_now) = match id {
-        Some(id) => users::links(c, id)?,
+    let (groups_now, roles_now) = match target {
+        Some(t) => users::links(c, t.user_id)?,
         None => (Vec::new(), Vec::new()),
     };
     let differs = |wanted: &Vec<i64>, now: &[i64]| {
@@ -24,10 +25,12 @@ pub fn authorize(
     };
     let groups = (resolved.groups.as_ref()).filter(|g| differs(g, &groups_now));
     let roles = (resolved.roles.as_ref()).filter(|r| differs(r, &roles_now));
-    if groups.is_none() && roles.is_none() {
-        return Ok(());
+    if groups.is_some() || roles.is_some() {
+        policy::may_change_holdings(caller)?;
     }
-    policy::may_change_holdings(caller)?;
+    if let Some(target) = target {
+        policy::may_act_on_user(caller, target)?;
+    }
     let catalog = catalog::current(c)?;
     if let Some(wanted) = groups {
         for g in wanted.iter().filter(|g| !groups_now.contains(g)) {
