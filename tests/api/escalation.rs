@@ -82,7 +82,10 @@ async fn an_impersonation_cannot_turn_into_permanent_permissions() {
     .await;
     refused(
         lead.post(
-            &format!("/api/v3/core/groups/{}/add_user/", staff["pk"].as_str().unwrap()),
+            &format!(
+                "/api/v3/core/groups/{}/add_user/",
+                staff["pk"].as_str().unwrap()
+            ),
             json!({ "pk": lead_pk }),
         )
         .await,
@@ -90,12 +93,17 @@ async fn an_impersonation_cannot_turn_into_permanent_permissions() {
     )
     .await;
     assert_eq!(events_since(&app, before), 0);
-    let res = lead.post("/api/v3/core/users/impersonate_end/", json!({})).await;
+    let res = lead
+        .post("/api/v3/core/users/impersonate_end/", json!({}))
+        .await;
     assert_eq!(res.status(), StatusCode::NO_CONTENT);
     assert_eq!(permissions_of(&helpdesk).await, held_before);
     let (_, staff_now) = parts(
         admin
-            .get(&format!("/api/v3/core/groups/{}/", staff["pk"].as_str().unwrap()))
+            .get(&format!(
+                "/api/v3/core/groups/{}/",
+                staff["pk"].as_str().unwrap()
+            ))
             .await,
     )
     .await;
@@ -133,7 +141,9 @@ async fn a_non_superuser_cannot_strip_superuser_status_and_then_take_the_account
     )
     .await;
     refused(
-        grouper.put(&root2_at, json!({"name": "root2", "is_superuser": true})).await,
+        grouper
+            .put(&root2_at, json!({"name": "root2", "is_superuser": true}))
+            .await,
         SUPERUSERS_ONLY,
     )
     .await;
@@ -280,17 +290,28 @@ async fn taking_permissions_away_needs_cover_of_everyone_who_loses_them() {
         json!({"name": "team", "roles": [role["pk"]], "users": [auditor_pk]}),
     )
     .await;
-    let perms = ["rbac.change_role", "core.change_group", "events.view_event", "core.view_user"];
+    let perms = [
+        "rbac.change_role",
+        "core.change_group",
+        "events.view_event",
+        "core.view_user",
+    ];
     let (manager, _) = app.user_with_perms("manager", &perms).await;
     let team_at = format!("/api/v3/core/groups/{}/", team["pk"].as_str().unwrap());
     let role_at = format!("/api/v3/rbac/roles/{}/", role["pk"].as_str().unwrap());
     let before = permissions_of(&auditor).await;
     refused(
-        manager.patch(&role_at, json!({"permissions": ["core.view_user"]})).await,
+        manager
+            .patch(&role_at, json!({"permissions": ["core.view_user"]}))
+            .await,
         NOT_COVERED,
     )
     .await;
-    refused(manager.patch(&team_at, json!({"roles": []})).await, NOT_COVERED).await;
+    refused(
+        manager.patch(&team_at, json!({"roles": []})).await,
+        NOT_COVERED,
+    )
+    .await;
     refused(manager.delete(&role_at).await, NOT_COVERED).await;
     refused(
         manager

@@ -4,6 +4,7 @@
 #[allow(dead_code)] // each test module uses a different part of the helpers
 mod helpers;
 
+mod authorization_table;
 mod browser;
 mod cli;
 mod errors;
