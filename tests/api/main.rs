@@ -9,6 +9,7 @@ mod browser;
 mod cli;
 mod errors;
 mod escalation;
+mod escalation_walk;
 mod events;
 mod groups;
 mod identity;
