@@ -11,13 +11,13 @@ use std::borrow::Cow;
 /// Every way a request can fail, each with its status and body.
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
-    /// 403 "Authentication credentials were not provided." (CONTRACT §1).
+    /// 403 "Authentication credentials were not provided."
     #[error("not authenticated")]
     NotAuthenticated,
     /// 403 with the given detail.
     #[error("forbidden: {0}")]
     Forbidden(Cow<'static, str>),
-    /// 401 with an empty body (CONTRACT §6 rules 5 and 7).
+    /// 401 with an empty body: authentik's answer when impersonation is off, or of oneself.
     #[error("unauthorized")]
     Unauthorized,
     /// 404 "No <model> matches the given query."

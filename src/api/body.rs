@@ -1,5 +1,5 @@
 //! Reads a JSON request body field by field, collecting every field error before
-//! answering (CONTRACT §1), with Django REST framework's messages.
+//! answering, with Django REST framework's messages.
 
 use crate::domain::FieldErrors;
 use crate::error::ApiError;

@@ -1,4 +1,4 @@
-//! `/api/v3/events/events/`: the audit log, read-only (CONTRACT §4, §5, §7).
+//! `/api/v3/events/events/`: the audit log, read-only.
 
 use super::endpoint;
 use super::openapi::{GenericError, ValidationError};

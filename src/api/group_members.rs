@@ -1,4 +1,4 @@
-//! `add_user` and `remove_user` of `/api/v3/core/groups/{pk}/` (CONTRACT §5).
+//! `add_user` and `remove_user` of `/api/v3/core/groups/{pk}/`.
 
 use super::body::Body;
 use super::group_request::UserAccountRequest;

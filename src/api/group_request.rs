@@ -1,4 +1,4 @@
-//! The `Group` object and the `GroupRequest` body (CONTRACT §4).
+//! The `Group` object and the `GroupRequest` body.
 
 use super::body::Body;
 use super::user_request::{MAX_ATTRIBUTES, Mode};
@@ -110,7 +110,8 @@ pub fn parse(body: Value, mode: Mode) -> Result<(GroupChange, FieldErrors), ApiE
         parents_field: "parents",
         ..GroupChange::default()
     };
-    // CONTRACT §4: `parent` sets `parents` to that one; `parents` wins when both are given.
+    // 2024 clients write one `parent`: it sets `parents` to that one; `parents` wins
+    // when both are given.
     change.parents = match b.raw("parent").cloned() {
         _ if b.has("parents") => b.uuid_list("parents"),
         Some(Value::Null) => Some(Vec::new()),

@@ -1,4 +1,4 @@
-//! `/api/v3/core/groups/`: groups, their parents, members and roles (CONTRACT §4, §5).
+//! `/api/v3/core/groups/`: groups, their parents, members and roles.
 
 use super::endpoint;
 use super::group_request::{Group, GroupRequest, UserAccountRequest, parse};

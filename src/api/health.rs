@@ -1,4 +1,4 @@
-//! Liveness and readiness probes (CONTRACT §5).
+//! Liveness and readiness probes.
 
 use super::endpoint;
 use crate::error::ApiError;

@@ -1,4 +1,4 @@
-//! Impersonation (CONTRACT §6): start, end, list and revoke.
+//! Impersonation: start, end, list and revoke.
 
 use super::endpoint;
 use super::openapi::{GenericError, ValidationError};
@@ -114,7 +114,8 @@ pub async fn impersonate(
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let settings = &state.config.impersonation;
-    // CONTRACT §6: the checks, in this order. Rule 1 (authenticated) is the extractor's.
+    // The checks run in this order, each with its own answer; the first
+    // (authenticated at all) is the extractor's.
     if identity.via == Via::Token {
         return Err(ApiError::forbidden(
             "Impersonation needs a browser session.",

@@ -1,4 +1,4 @@
-//! `GET /api/v3/core/users/me/`: the caller's own view (CONTRACT §4 `SessionUser`).
+//! `GET /api/v3/core/users/me/`: the caller's own view (authentik's `SessionUser`).
 
 use super::endpoint;
 use crate::auth::{Identity, Principal};

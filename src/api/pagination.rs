@@ -1,4 +1,4 @@
-//! authentik's pagination object (CONTRACT §4): page numbers, 0 for no next/previous.
+//! authentik's pagination object: page numbers, 0 for no next/previous.
 
 use super::query::Query;
 use crate::error::ApiError;

@@ -1,4 +1,4 @@
-//! `/api/v3/rbac/roles/`: roles and the permissions they grant (CONTRACT §3, §4, §5).
+//! `/api/v3/rbac/roles/`: roles and the permissions they grant.
 
 use super::body::Body;
 use super::endpoint;

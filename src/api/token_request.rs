@@ -72,7 +72,7 @@ pub fn parse(body: Value) -> Result<(Draft, FieldErrors), ApiError> {
     let description = b.string("description", false, true).unwrap_or_default();
     let expiring = b.boolean("expiring").unwrap_or(true);
     let expires = match b.raw("expires").cloned() {
-        // CONTRACT is silent; an expiring token gets a finite default lifetime.
+        // An expiring token sent without `expires` still gets a finite lifetime.
         None => expiring.then(|| {
             time::format(chrono::Utc::now() + chrono::Duration::days(DEFAULT_LIFETIME_DAYS))
         }),

@@ -1,4 +1,4 @@
-//! `/api/v3/core/tokens/`: API tokens (CONTRACT §2, §4, §5). Everyone manages their
+//! `/api/v3/core/tokens/`: API tokens. Everyone manages their
 //! own tokens; superusers see and manage all of them.
 
 use super::endpoint;

@@ -1,4 +1,4 @@
-//! `UserRequest` (CONTRACT §4): a body parsed into a [`UserChange`], every field
+//! `UserRequest`: a body parsed into a [`UserChange`], every field
 //! checked before answering.
 
 use super::body::Body;
@@ -20,7 +20,7 @@ pub enum Mode {
     Patch,
 }
 
-/// Largest accepted `attributes`, serialised (CONTRACT §4).
+/// Largest accepted `attributes`, serialised.
 pub const MAX_ATTRIBUTES: usize = 64 * 1024;
 
 /// The writable fields of a user (documentation of the body parsed by [`parse`]).
@@ -78,7 +78,7 @@ pub fn parse(body: Value, mode: Mode) -> Result<(UserChange, FieldErrors), ApiEr
     change.groups = b.uuid_list("groups");
     change.roles = b.uuid_list("roles");
     if mode == Mode::Replace {
-        // CONTRACT §4: on PUT an omitted `groups`/`roles` means empty.
+        // On PUT an omitted `groups`/`roles` means empty, as in authentik.
         if !b.has("groups") {
             change.groups = Some(Vec::new());
         }

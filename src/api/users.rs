@@ -1,4 +1,4 @@
-//! `/api/v3/core/users/`: the directory's users (CONTRACT §4, §5).
+//! `/api/v3/core/users/`: the directory's users.
 
 use super::body::Body;
 use super::endpoint;

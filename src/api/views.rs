@@ -1,4 +1,4 @@
-//! Response shapes shared by several resources (CONTRACT §4): `User`, `PartialUser`,
+//! Response shapes shared by several resources: `User`, `PartialUser`,
 //! `PartialGroup` and `Role`. Each carries the union of the fields authentik's 2024
 //! and 2026 clients read.
 

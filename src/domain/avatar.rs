@@ -1,4 +1,4 @@
-//! Avatars and uids: derived, never fetched from anywhere (CONTRACT §4).
+//! Avatars and uids: derived, never fetched from anywhere.
 
 use base64::Engine;
 use sha2::{Digest, Sha256};

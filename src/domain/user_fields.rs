@@ -1,4 +1,4 @@
-//! The user fields with rules of their own (CONTRACT §4), each parsed once into a type
+//! The user fields with rules of their own, each parsed once into a type
 //! that can only hold a valid value. Messages are authentik's wording.
 
 use std::fmt;

@@ -28,14 +28,14 @@ pub struct Catalog {
 }
 
 impl Catalog {
-    /// Whether membership of group `id` makes a user a superuser (CONTRACT §3): it or
+    /// Whether membership of group `id` makes a user a superuser: it or
     /// a group above it is a superuser group.
     pub fn makes_superuser(&self, id: i64) -> bool {
         (self.ancestors.get(&id).into_iter().flatten())
             .any(|g| self.groups.get(g).is_some_and(|g| g.is_superuser))
     }
 
-    /// What a user in `groups` holding `roles` directly may do (CONTRACT §3): roles
+    /// What a user in `groups` holding `roles` directly may do: roles
     /// count through the user, their groups and every group above those.
     pub fn grants(&self, groups: &[i64], roles: &[i64]) -> Grants {
         if groups.iter().any(|g| self.makes_superuser(*g)) {

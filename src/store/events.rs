@@ -1,4 +1,4 @@
-//! The audit log (CONTRACT §7). Events are written in the same transaction as the
+//! The audit log. Events are written in the same transaction as the
 //! change they describe, and never updated.
 
 use super::paging::{Conditions, Listing, page};

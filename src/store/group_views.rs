@@ -122,7 +122,7 @@ pub fn load(c: &Connection, ids: &[i64], with_members: bool) -> Result<Vec<Group
         &list,
         &mut role_ids,
     )?;
-    // CONTRACT §4: ancestors are all parents, transitively.
+    // Ancestors are all parents, transitively.
     let mut inherited = role_refs(
         c,
         "WITH RECURSIVE anc(group_id, ancestor_id) AS (

@@ -1,4 +1,4 @@
-//! Impersonation records (CONTRACT §6): who became whom, why, until when, and how it
+//! Impersonation records: who became whom, why, until when, and how it
 //! ended.
 
 use super::StoreError;

@@ -1,4 +1,4 @@
-//! The tokens list (CONTRACT §5): a user's own tokens, or everyone's for a superuser.
+//! The tokens list: a user's own tokens, or everyone's for a superuser.
 
 use super::StoreError;
 use super::paging::{Conditions, Listing, page};
@@ -14,7 +14,7 @@ pub const ORDERINGS: &[&str] = &["identifier", "expires", "created", "last_used"
 /// The filters of one tokens list; `None` means "no condition".
 #[derive(Debug, Clone, Default)]
 pub struct TokenFilter {
-    /// Only this user's tokens: the caller's, unless they are a superuser (CONTRACT §5).
+    /// Only this user's tokens: the caller's, unless they are a superuser.
     pub owner: Option<i64>,
     pub identifier: Option<String>,
     pub user: Option<i64>,

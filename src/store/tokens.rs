@@ -89,7 +89,7 @@ pub fn insert(c: &Connection, t: &NewToken, key: &str) -> Result<String, StoreEr
 }
 
 /// Creates token `t` with `key` and records `token_created` and `model_created`
-/// (CONTRACT §7) — never the key — for `actor`.
+/// for `actor`, never the key.
 pub fn create(
     c: &Connection,
     t: &NewToken,
@@ -156,7 +156,7 @@ pub(crate) fn from_row(r: &Row) -> rusqlite::Result<Token> {
 
 impl Token {
     /// The context of `token_created`/`token_deleted`: the token's name and
-    /// `context.model` (CONTRACT §7), never its key.
+    /// `context.model`, never its key.
     pub fn event_context(&self) -> serde_json::Value {
         let mut context =
             super::events::model_context("token", self.uuid.as_str(), &self.identifier);

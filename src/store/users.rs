@@ -21,7 +21,7 @@ pub struct User {
     pub attributes: Value,
     pub path: String,
     pub user_type: String,
-    /// Bumped to revoke the user's sessions (CONTRACT §2).
+    /// Bumped to revoke the user's sessions.
     pub auth_epoch: i64,
 }
 
