@@ -68,6 +68,39 @@ fn self_and_descendants(c: &Connection, id: i64) -> Result<HashMap<i64, String>,
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
+/// Most levels from a group up to its farthest ancestor, the group itself counted.
+pub const MAX_LEVELS: usize = 32;
+/// Most parents of one group.
+pub const MAX_PARENTS: usize = 20;
+
+/// Keeps the hierarchy within [`MAX_PARENTS`] parents per group and [`MAX_LEVELS`]
+/// levels, counting the groups already below group `id` (`None` when creating), so
+/// that neither a wide nor a deep hierarchy makes resolving grants expensive.
+fn check_limits(
+    c: &Connection,
+    id: Option<i64>,
+    parents: &[i64],
+    field: &str,
+    errors: &mut FieldErrors,
+) -> Result<(), StoreError> {
+    if parents.len() > MAX_PARENTS {
+        errors.add(
+            field,
+            format!("Ensure this field has no more than {MAX_PARENTS} elements."),
+        );
+    }
+    let catalog = super::catalog::current(c)?;
+    let above = parents.iter().map(|p| catalog.level(*p)).max().unwrap_or(0);
+    let below = id.map_or(0, |id| catalog.height(id));
+    if above + 1 + below > MAX_LEVELS {
+        errors.add(
+            field,
+            format!("Groups can be nested at most {MAX_LEVELS} levels deep."),
+        );
+    }
+    Ok(())
+}
+
 /// Adds to `errors` what only the database can tell about `change` to group `id`
 /// (`None` when creating); returns the resolved parent, member and role ids.
 pub fn check(
@@ -107,6 +140,7 @@ pub fn check(
                     }
                 }
             }
+            check_limits(c, id, &ids, field, errors)?;
             Some(ids)
         }
         None => None,

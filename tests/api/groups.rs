@@ -2,13 +2,13 @@ use crate::helpers::*;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-const GROUPS: &str = "/api/v3/core/groups/";
+pub const GROUPS: &str = "/api/v3/core/groups/";
 
-fn at(pk: &Value) -> String {
+pub fn at(pk: &Value) -> String {
     format!("{GROUPS}{}/", pk.as_str().unwrap())
 }
 
-async fn create(c: &Client, body: Value) -> Value {
+pub async fn create(c: &Client, body: Value) -> Value {
     created(c, GROUPS, body).await
 }
 

@@ -11,6 +11,7 @@ mod errors;
 mod escalation;
 mod escalation_walk;
 mod events;
+mod group_limits;
 mod groups;
 mod identity;
 mod impersonation;
