@@ -16,6 +16,7 @@ mod login;
 mod me;
 mod openapi;
 mod roles;
+mod sessions;
 mod tokens;
 mod users;
 mod users_list;
