@@ -28,6 +28,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 
 const INVALID_LOGIN: &str = "Invalid username or password.";
 
+/// Characters of an attempted username kept in a `login_failed` event.
+const MAX_LOGGED_USERNAME: usize = 150;
+
 /// Credentials for `POST /api/v3/auth/login/`.
 #[derive(ToSchema)]
 #[allow(dead_code)]
@@ -55,9 +58,11 @@ pub async fn login(
         ));
     };
     let ip = client::client_ip(&req, &state.config.server.trusted_proxies).map(|i| i.to_string());
+    // Counted now, not after the slow password check, so concurrent attempts cannot
+    // all get past the limit.
     state
         .throttle
-        .check(&username, ip.as_deref())
+        .begin(&username, ip.as_deref())
         .map_err(ApiError::Throttled)?;
 
     let name = username.clone();
@@ -75,18 +80,20 @@ pub async fn login(
     let user_id = match candidate {
         Some(c) if password_ok && c.is_active => c.id,
         _ => {
-            state.throttle.failure(&username, ip.as_deref());
             let actor = Actor::anonymous(ip);
+            // Any body up to server.max_body could be sent as a username; the log
+            // keeps what a real one could be.
+            let attempted: String = username.chars().take(MAX_LOGGED_USERNAME).collect();
             state
                 .db
                 .write(move |c| {
-                    events::record(c, &actor, "login_failed", json!({"username": username}))
+                    events::record(c, &actor, "login_failed", json!({"username": attempted}))
                 })
                 .await?;
             return Err(ApiError::forbidden(INVALID_LOGIN));
         }
     };
-    state.throttle.success(&username);
+    state.throttle.success(&username, ip.as_deref());
     let principal = state
         .db
         .write(move |c| {

@@ -12,6 +12,7 @@ mod groups;
 mod identity;
 mod impersonation;
 mod impersonation_endings;
+mod limits;
 mod login;
 mod me;
 mod openapi;
