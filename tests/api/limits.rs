@@ -107,3 +107,61 @@ async fn a_failed_login_keeps_at_most_150_characters_of_the_username() {
         logged.chars().count()
     );
 }
+
+async fn users_with_attributes(c: &Client, filter: &str) -> (StatusCode, serde_json::Value) {
+    let res = c
+        .request(reqwest::Method::GET, "/api/v3/core/users/")
+        .query(&[("attributes", filter)])
+        .send()
+        .await
+        .unwrap();
+    parts(res).await
+}
+
+#[actix_web::test]
+async fn attributes_filter_keys_that_would_break_the_query_are_refused_not_a_500() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let bad_key = json!({"attributes": [
+        "filter: keys must be 1 to 100 characters, without \", \\ or control characters."
+    ]});
+    let too_long = format!(r#"{{"{}": 1}}"#, "k".repeat(101));
+    for filter in [
+        r#"{"a\\": 1}"#,
+        r#"{"a\"b": 1}"#,
+        r#"{"": 1}"#,
+        r#"{"a\nb": 1}"#,
+        r#"{"a\u0000": 1}"#,
+        &too_long,
+    ] {
+        let (status, body) = users_with_attributes(&admin, filter).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{filter}: {body}");
+        assert_eq!(body, bad_key, "{filter}");
+    }
+    let too_many = json!({"attributes": ["filter: at most 20 keys are allowed."]});
+    for n in [21, 1200] {
+        let keys: serde_json::Map<_, _> = (0..n).map(|i| (format!("k{i}"), json!(i))).collect();
+        let filter = serde_json::Value::Object(keys).to_string();
+        let (status, body) = users_with_attributes(&admin, &filter).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{n} keys: {body}");
+        assert_eq!(body, too_many);
+    }
+}
+
+#[actix_web::test]
+async fn attributes_filter_takes_twenty_keys_of_a_hundred_characters() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let long = "k".repeat(100);
+    app.sql(&format!(
+        "UPDATE users SET attributes = '{{\"{long}\": 1, \"é ü\": \"x\"}}' WHERE username = 'admin'"
+    ));
+    let mut keys: serde_json::Map<_, _> = (0..18).map(|i| (format!("k{i}"), json!(null))).collect();
+    keys.insert(long, json!(1));
+    keys.insert("é ü".into(), json!("x"));
+    let (status, body) =
+        users_with_attributes(&admin, &serde_json::Value::Object(keys).to_string()).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["pagination"]["count"], 1);
+    assert_eq!(body["results"][0]["username"], "admin");
+}
