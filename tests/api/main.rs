@@ -8,6 +8,7 @@ mod browser;
 mod cli;
 mod errors;
 mod events;
+mod files;
 mod groups;
 mod identity;
 mod impersonation;
