@@ -6,6 +6,7 @@ mod helpers;
 
 mod browser;
 mod cli;
+mod cross_site;
 mod errors;
 mod events;
 mod files;
