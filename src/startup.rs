@@ -94,6 +94,7 @@ impl Application {
                 .wrap(session_middleware(&state.config, key.clone()))
                 .wrap(from_fn(http::secure_cookies))
                 .wrap(http::security_headers())
+                .wrap(from_fn(http::no_store_for_api))
                 .wrap(NormalizePath::trim())
                 .wrap(from_fn(http::access_log))
         })

@@ -9,6 +9,7 @@ mod cli;
 mod cross_site;
 mod errors;
 mod events;
+mod exposure;
 mod files;
 mod groups;
 mod identity;
