@@ -1,5 +1,5 @@
 //! Where a request came from: the peer, or behind trusted proxies the right-most
-//! `X-Forwarded-For` address that is not a trusted proxy (CONTRACT §2, §7).
+//! `X-Forwarded-For` address that is not a trusted proxy.
 
 use crate::config::TrustedProxies;
 use actix_web::HttpRequest;

@@ -1,4 +1,4 @@
-//! Which sessions the server still honours (CONTRACT §2): a cookie older than
+//! Which sessions the server still honours: a cookie older than
 //! `session.max_age` is refused whatever the browser kept, and a logged-out session
 //! id is refused even from a copy of its cookie. The revoked ids live on disk (so a
 //! restart does not bring them back) and in memory, so checking a request costs no

@@ -1,4 +1,4 @@
-//! Login throttling (CONTRACT §2): attempts are counted per username and per client
+//! Login throttling: attempts are counted per username and per client
 //! IP inside a fixed window; past the limit every attempt gets 429 until it closes.
 //! An attempt is counted when it starts, under the same lock as the check, so
 //! simultaneous attempts cannot all slip in before the first one fails; a successful
@@ -24,6 +24,7 @@ pub const MAX_ENTRIES: usize = 100_000;
 /// so longer attempts (all bound to fail) cannot make one entry large.
 const KEY_CHARS: usize = 150;
 
+/// The login attempt counters shared by every request.
 pub struct LoginThrottle {
     max_per_user: u32,
     max_per_ip: u32,
@@ -33,6 +34,8 @@ pub struct LoginThrottle {
 }
 
 impl LoginThrottle {
+    /// Counters allowing `max_per_user` attempts per username and `max_per_ip` per
+    /// client IP in each `window`.
     pub fn new(max_per_user: u32, max_per_ip: u32, window: Duration) -> Self {
         Self::with_capacity(max_per_user, max_per_ip, window, MAX_ENTRIES)
     }
