@@ -1,12 +1,13 @@
 //! Builds the application and binds its listener. Tests and production start the
 //! server the same way (tests with `server.listen` on port 0).
 
+use crate::auth::lifetime::SessionLifetime;
 use crate::auth::passwords::Passwords;
 use crate::auth::throttle::LoginThrottle;
 use crate::config::Config;
 use crate::db::Db;
 use crate::state::AppState;
-use crate::store::{StoreError, events, impersonations, meta, search_index};
+use crate::store::{StoreError, events, impersonations, meta, search_index, sessions};
 use crate::{api, auth, bootstrap, http};
 use actix_session::SessionMiddleware;
 use actix_session::config::{CookieContentSecurity, PersistentSession};
@@ -16,6 +17,7 @@ use actix_web::dev::{Server, ServerHandle};
 use actix_web::middleware::{NormalizePath, from_fn};
 use actix_web::{App, HttpServer, web};
 use std::net::TcpListener;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Why the server could not start.
@@ -43,7 +45,7 @@ impl Application {
     pub async fn build(config: Config) -> Result<Application, StartError> {
         // Opening, migrating and bootstrapping (an argon2 hash) block: keep them off
         // the runtime's thread like every other SQLite and argon2 call.
-        let (config, db, key, passwords, install_id) =
+        let (config, db, key, passwords, install_id, lifetime) =
             actix_web::rt::task::spawn_blocking(move || {
                 let db = Db::open(&config.database.path, config.database.pool_size)?;
                 let key = auth::key::load_or_create(
@@ -53,13 +55,16 @@ impl Application {
                 let passwords = Passwords::new(&config.security);
                 let install_id = db.write_now(meta::install_id)?;
                 bootstrap::run(&db, &config, &passwords)?;
-                Ok::<_, StartError>((config, db, key, passwords, install_id))
+                let max_age = config.session.max_age.0;
+                let lifetime = db.read_now(|c| SessionLifetime::load(c, max_age))?;
+                Ok::<_, StartError>((config, db, key, passwords, install_id, lifetime))
             })
             .await
             .map_err(|e| StartError::Other(format!("startup task: {e}")))??;
         let listener = TcpListener::bind(&config.server.listen)?;
         let port = listener.local_addr()?.port();
-        spawn_maintenance(db.clone(), config.events.retention_days);
+        let lifetime = Arc::new(lifetime);
+        spawn_maintenance(db.clone(), lifetime.clone(), config.events.retention_days);
         let s = &config.security;
         let throttle = LoginThrottle::new(
             s.login_max_failures,
@@ -72,6 +77,7 @@ impl Application {
             db,
             passwords,
             throttle,
+            sessions: lifetime,
             install_id,
         });
         let server = HttpServer::new(move || {
@@ -88,6 +94,7 @@ impl Application {
                 .wrap(session_middleware(&state.config, key.clone()))
                 .wrap(from_fn(http::secure_cookies))
                 .wrap(http::security_headers())
+                .wrap(from_fn(http::no_store_for_api))
                 .wrap(NormalizePath::trim())
                 .wrap(from_fn(http::access_log))
         })
@@ -131,8 +138,9 @@ fn session_middleware(config: &Config, key: Key) -> SessionMiddleware<CookieSess
 
 /// Every minute, ends impersonations past their `max_duration` (so the record and
 /// its event do not wait for the impersonator's next request) and merges fragmented
-/// search indexes; every hour, deletes events older than `retention_days`.
-fn spawn_maintenance(db: Db, retention_days: u32) {
+/// search indexes; every hour, deletes events older than `retention_days` and
+/// revocations of sessions too old to be accepted anyway.
+fn spawn_maintenance(db: Db, lifetime: Arc<SessionLifetime>, retention_days: u32) {
     actix_web::rt::spawn(async move {
         let mut tick = actix_web::rt::time::interval(Duration::from_secs(60));
         for minute in 0u64.. {
@@ -144,6 +152,7 @@ fn spawn_maintenance(db: Db, retention_days: u32) {
             if minute % 60 != 0 {
                 continue;
             }
+            forget_old_revocations(&db, &lifetime).await;
             let cutoff = crate::domain::time::format(
                 chrono::Utc::now() - chrono::Duration::days(i64::from(retention_days)),
             );
@@ -159,6 +168,19 @@ fn spawn_maintenance(db: Db, retention_days: u32) {
             }
         }
     });
+}
+
+/// Drops revoked session ids whose cookies are past `session.max_age`: from disk
+/// first, so memory never forgets one the database would bring back at a restart.
+async fn forget_old_revocations(db: &Db, lifetime: &SessionLifetime) {
+    let cutoff = lifetime.cutoff();
+    match db
+        .write(move |c| sessions::forget_revoked_before(c, cutoff))
+        .await
+    {
+        Ok(_) => lifetime.forget_before(cutoff),
+        Err(e) => log::error!("forgetting old session revocations failed: {e}"),
+    }
 }
 
 /// Merges each fragmented search index back into one segment, one short write at a

@@ -9,7 +9,7 @@ use crate::error::ApiError;
 use crate::state::AppState;
 use crate::store::events::{self, Actor, UserRef};
 use crate::store::impersonations::{self, EndReason};
-use crate::store::users;
+use crate::store::{sessions, users};
 use actix_web::http::Method;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::{Value, json};
@@ -27,6 +27,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 const INVALID_LOGIN: &str = "Invalid username or password.";
+
+/// Characters of an attempted username kept in a `login_failed` event.
+const MAX_LOGGED_USERNAME: usize = 150;
 
 /// Credentials for `POST /api/v3/auth/login/`.
 #[derive(ToSchema)]
@@ -55,9 +58,11 @@ pub async fn login(
         ));
     };
     let ip = client::client_ip(&req, &state.config.server.trusted_proxies).map(|i| i.to_string());
+    // Counted now, not after the slow password check, so concurrent attempts cannot
+    // all get past the limit.
     state
         .throttle
-        .check(&username, ip.as_deref())
+        .begin(&username, ip.as_deref())
         .map_err(ApiError::Throttled)?;
 
     let name = username.clone();
@@ -75,18 +80,20 @@ pub async fn login(
     let user_id = match candidate {
         Some(c) if password_ok && c.is_active => c.id,
         _ => {
-            state.throttle.failure(&username, ip.as_deref());
             let actor = Actor::anonymous(ip);
+            // Any body up to server.max_body could be sent as a username; the log
+            // keeps what a real one could be.
+            let attempted: String = username.chars().take(MAX_LOGGED_USERNAME).collect();
             state
                 .db
                 .write(move |c| {
-                    events::record(c, &actor, "login_failed", json!({"username": username}))
+                    events::record(c, &actor, "login_failed", json!({"username": attempted}))
                 })
                 .await?;
             return Err(ApiError::forbidden(INVALID_LOGIN));
         }
     };
-    state.throttle.success(&username);
+    state.throttle.success(&username, ip.as_deref());
     let principal = state
         .db
         .write(move |c| {
@@ -101,7 +108,7 @@ pub async fn login(
             Principal::load(c, user)
         })
         .await?;
-    session::log_in(&req, principal.user.id, principal.user.auth_epoch)?;
+    session::log_in_with_password(&req, principal.user.id, principal.user.auth_epoch)?;
     let identity = Identity {
         user: principal,
         original: None,
@@ -113,9 +120,35 @@ pub async fn login(
     Ok(HttpResponse::Ok().cookie(csrf::new_cookie()).json(body))
 }
 
-#[utoipa::path(post, path = "/api/v3/auth/logout/", tag = "auth",
-    responses((status = 204), (status = 403, body = super::openapi::GenericError)))]
-pub async fn logout(req: HttpRequest, identity: Identity) -> Result<HttpResponse, ApiError> {
+/// Optional body of `POST /api/v3/auth/logout/`.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct LogoutRequest {
+    /// Also end every other session of the person who logged in.
+    everywhere: Option<bool>,
+}
+
+/// `everywhere` from an optional JSON body (none, or only whitespace, means false).
+fn everywhere_from(body: &[u8]) -> Result<bool, ApiError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(false);
+    }
+    let value: Value = serde_json::from_slice(body)
+        .map_err(|e| ApiError::BadRequest(format!("JSON parse error - {e}")))?;
+    let mut b = Body::parse(value)?;
+    let everywhere = b.boolean("everywhere");
+    b.finish()?;
+    Ok(everywhere.unwrap_or(false))
+}
+
+#[utoipa::path(post, path = "/api/v3/auth/logout/", tag = "auth", request_body(content = LogoutRequest, description = "optional"),
+    responses((status = 204), (status = 400, body = super::openapi::ValidationError), (status = 403, body = super::openapi::GenericError)))]
+pub async fn logout(
+    req: HttpRequest,
+    identity: Identity,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let everywhere = everywhere_from(&body)?;
     if identity.via == Via::Token {
         // A token has no session to end.
         return Ok(HttpResponse::NoContent().finish());
@@ -123,6 +156,10 @@ pub async fn logout(req: HttpRequest, identity: Identity) -> Result<HttpResponse
     let state = app_state(&req)?;
     let actor = identity.actor();
     let impersonation = identity.impersonation.as_ref().map(|i| i.uuid.clone());
+    // The person who logged in: while impersonating, their sessions end, not the target's.
+    let person = identity.original.as_ref().unwrap_or(&identity.user).user.id;
+    let current = session::read(&req);
+    let revoked = current.clone();
     state
         .db
         .write(move |c| {
@@ -135,9 +172,22 @@ pub async fn logout(req: HttpRequest, identity: Identity) -> Result<HttpResponse
                     json!({}),
                 )?;
             }
-            events::record(c, &actor, "logout", json!({}))
+            // A copy of this cookie must not work after logout: the browser may not
+            // be the only one holding it.
+            if let Some(s) = &revoked {
+                sessions::revoke(c, &s.session_id, s.issued_at)?;
+            }
+            let mut context = json!({});
+            if everywhere {
+                sessions::end_all(c, person)?;
+                context = json!({"everywhere": true});
+            }
+            events::record(c, &actor, "logout", context)
         })
         .await?;
+    if let Some(s) = &current {
+        state.sessions.revoke(s);
+    }
     session::clear(&req);
     Ok(HttpResponse::NoContent()
         .cookie(csrf::removal_cookie())
@@ -145,5 +195,5 @@ pub async fn logout(req: HttpRequest, identity: Identity) -> Result<HttpResponse
 }
 
 #[derive(utoipa::OpenApi)]
-#[openapi(paths(login, logout), components(schemas(LoginRequest)))]
+#[openapi(paths(login, logout), components(schemas(LoginRequest, LogoutRequest)))]
 pub struct Doc;

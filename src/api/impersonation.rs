@@ -169,6 +169,9 @@ pub async fn impersonate_end(
     identity: Identity,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
+    // A GET carries no CSRF token, so a link on another site could end the
+    // impersonation: the browser's own word on where the request came from decides.
+    crate::auth::csrf::refuse_cross_site(&req)?;
     // Not impersonating (or a token): a no-op, as in authentik.
     if let Some(uuid) = identity.impersonation.as_ref().map(|i| i.uuid.clone()) {
         let ip = identity.client_ip.clone();

@@ -57,12 +57,42 @@ fn filter_from(q: &mut Query) -> UserFilter {
     }
     if let Some(raw) = q.get("attributes").map(str::to_owned) {
         match serde_json::from_str::<Value>(&raw) {
-            Ok(Value::Object(map)) => f.attributes = map.into_iter().collect(),
+            Ok(Value::Object(map)) => match check_attribute_keys(map.keys()) {
+                Ok(()) => f.attributes = map.into_iter().collect(),
+                Err(message) => q.errors.add("attributes", message),
+            },
             _ => q.errors.add("attributes", "filter: failed to parse JSON"),
         }
     }
     f.ordering = q.ordering(ORDERINGS, "username");
     f
+}
+
+/// Keys an `attributes` filter may hold at most: each becomes a condition of the query.
+const MAX_ATTRIBUTE_KEYS: usize = 20;
+const MAX_ATTRIBUTE_KEY_CHARS: usize = 100;
+
+/// Each key becomes a JSON path inside the SQL: quotes, backslashes and control
+/// characters would end or break that path, so they are refused instead.
+fn check_attribute_keys<'a>(
+    mut keys: impl ExactSizeIterator<Item = &'a String>,
+) -> Result<(), String> {
+    if keys.len() > MAX_ATTRIBUTE_KEYS {
+        return Err(format!(
+            "filter: at most {MAX_ATTRIBUTE_KEYS} keys are allowed."
+        ));
+    }
+    let bad = |k: &String| {
+        k.is_empty()
+            || k.chars().count() > MAX_ATTRIBUTE_KEY_CHARS
+            || k.chars().any(|c| c == '"' || c == '\\' || c.is_control())
+    };
+    if keys.any(bad) {
+        return Err(format!(
+            "filter: keys must be 1 to {MAX_ATTRIBUTE_KEY_CHARS} characters, without \", \\ or control characters."
+        ));
+    }
+    Ok(())
 }
 
 #[utoipa::path(get, path = "/api/v3/core/users/", tag = "core",
@@ -72,7 +102,7 @@ fn filter_from(q: &mut Query) -> UserFilter {
         ("path" = Option<String>, Query), ("path_startswith" = Option<String>, Query),
         ("type" = Option<Vec<String>>, Query, description = "repeatable: internal, external, service_account, internal_service_account"),
         ("uuid" = Option<String>, Query), ("groups_by_name" = Option<Vec<String>>, Query), ("groups_by_pk" = Option<Vec<String>>, Query),
-        ("attributes" = Option<String>, Query, description = "JSON object; each key matched by equality"),
+        ("attributes" = Option<String>, Query, description = "JSON object; each key matched by equality; at most 20 keys of 1 to 100 characters without \", \\ or control characters"),
         ("last_login__isnull" = Option<bool>, Query),
         ("date_joined__gt" = Option<String>, Query), ("date_joined__lt" = Option<String>, Query),
         ("last_login__gt" = Option<String>, Query), ("last_login__lt" = Option<String>, Query),

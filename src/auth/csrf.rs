@@ -54,25 +54,39 @@ pub fn check_double_submit(req: &HttpRequest) -> Result<(), ApiError> {
     }
 }
 
-/// Refuses a login POST that a browser marks as cross-site; clients that send neither
-/// `Sec-Fetch-Site` nor `Origin` (scripts, CLIs) pass.
-pub fn check_login_origin(req: &HttpRequest) -> Result<(), ApiError> {
-    const REFUSED: &str = "CSRF Failed: Origin checking failed - cross-site login refused.";
+/// Whether a browser marks the request as coming from another site: `Sec-Fetch-Site:
+/// cross-site`, or an `Origin` of another host (or `null`). Clients that send
+/// neither header (scripts, CLIs) are not cross-site.
+fn is_cross_site(req: &HttpRequest) -> bool {
     let header = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok());
-    if let Some(site) = header("sec-fetch-site")
-        && site.eq_ignore_ascii_case("cross-site")
-    {
-        return Err(ApiError::forbidden(REFUSED));
+    if header("sec-fetch-site").is_some_and(|site| site.eq_ignore_ascii_case("cross-site")) {
+        return true;
     }
-    if let Some(origin) = header("origin") {
+    header("origin").is_some_and(|origin| {
         let host = req.connection_info().host().to_owned();
         let origin_host = origin
             .split_once("://")
             .map_or(origin, |(_, rest)| rest)
             .trim_end_matches('/');
-        if origin == "null" || !origin_host.eq_ignore_ascii_case(&host) {
-            return Err(ApiError::forbidden(REFUSED));
-        }
+        origin == "null" || !origin_host.eq_ignore_ascii_case(&host)
+    })
+}
+
+/// Refuses a login POST that a browser marks as cross-site.
+pub fn check_login_origin(req: &HttpRequest) -> Result<(), ApiError> {
+    if is_cross_site(req) {
+        return Err(ApiError::forbidden(
+            "CSRF Failed: Origin checking failed - cross-site login refused.",
+        ));
+    }
+    Ok(())
+}
+
+/// Refuses a request that a browser marks as cross-site, for safe-method endpoints
+/// that change state and so cannot rely on the double-submit token.
+pub fn refuse_cross_site(req: &HttpRequest) -> Result<(), ApiError> {
+    if is_cross_site(req) {
+        return Err(ApiError::forbidden("CSRF Failed: cross-site request."));
     }
     Ok(())
 }

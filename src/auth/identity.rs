@@ -167,7 +167,10 @@ async fn resolve(req: &HttpRequest) -> Result<Identity, ApiError> {
     let Some(data) = session::read(req) else {
         return Err(ApiError::NotAuthenticated);
     };
-    let checked = {
+    let checked = if !state.sessions.honours(&data) {
+        // Too old for session.max_age, or logged out: over on the server.
+        Checked::Revoked
+    } else {
         let data = data.clone();
         state.db.read(move |c| check(c, &data)).await?
     };

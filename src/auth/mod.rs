@@ -5,6 +5,7 @@ pub mod client;
 pub mod csrf;
 pub mod identity;
 pub mod key;
+pub mod lifetime;
 pub mod passwords;
 pub mod session;
 pub mod throttle;

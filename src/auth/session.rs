@@ -1,20 +1,26 @@
 //! The payload of the signed session cookie (CONTRACT §2). Only this module knows its
-//! keys: `user_id` (the effective user), `original_user_id` and `impersonation_id`
-//! (only while impersonating), `auth_epoch` of the logged-in person, and `issued_at`.
+//! keys: `session_id` (random, one per login), `user_id` (the effective user),
+//! `original_user_id` and `impersonation_id` (only while impersonating), `auth_epoch`
+//! of the logged-in person, `issued_at`, and `authenticated_at` (when the person last
+//! entered their password).
 
 use crate::error::ApiError;
 use actix_session::{Session, SessionExt};
 use actix_web::HttpRequest;
 
+const SESSION_ID: &str = "session_id";
 const USER_ID: &str = "user_id";
 const ORIGINAL_USER_ID: &str = "original_user_id";
 const IMPERSONATION_ID: &str = "impersonation_id";
 const AUTH_EPOCH: &str = "auth_epoch";
 const ISSUED_AT: &str = "issued_at";
+const AUTHENTICATED_AT: &str = "authenticated_at";
 
 /// What a valid session cookie says.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SessionData {
+    /// Random (128 bits, hex), new at each login: what logout revokes on the server.
+    pub session_id: String,
     /// The user the requests act as.
     pub user_id: i64,
     /// The person who logged in, while they impersonate `user_id`.
@@ -22,7 +28,11 @@ pub struct SessionData {
     pub impersonation_id: Option<String>,
     /// The logged-in person's `auth_epoch` when the cookie was issued.
     pub auth_epoch: i64,
+    /// Unix seconds when the cookie was issued; the server refuses it after
+    /// `session.max_age` whatever the browser kept.
     pub issued_at: i64,
+    /// Unix seconds when the person last entered their password.
+    pub authenticated_at: i64,
 }
 
 impl SessionData {
@@ -36,18 +46,27 @@ fn get<T: serde::de::DeserializeOwned>(s: &Session, key: &str) -> Option<T> {
     s.get::<T>(key).ok().flatten()
 }
 
-/// The session's data, or `None` for no (or a malformed) session.
+/// The session's data, or `None` for no session. A cookie that is signed but not
+/// usable (written before sessions had ids, or otherwise not in our shape) is
+/// cleared on the response, so it is refused once and then gone.
 pub fn read(req: &HttpRequest) -> Option<SessionData> {
-    read_from(&req.get_session())
+    let s = req.get_session();
+    let data = read_from(&s);
+    if data.is_none() && !s.entries().is_empty() {
+        s.purge();
+    }
+    data
 }
 
 fn read_from(s: &Session) -> Option<SessionData> {
     let data = SessionData {
+        session_id: get(s, SESSION_ID)?,
         user_id: get(s, USER_ID)?,
         original_user_id: get(s, ORIGINAL_USER_ID),
         impersonation_id: get(s, IMPERSONATION_ID),
         auth_epoch: get(s, AUTH_EPOCH)?,
         issued_at: get(s, ISSUED_AT)?,
+        authenticated_at: get(s, AUTHENTICATED_AT)?,
     };
     // Both impersonation keys or neither: anything else was not written by us.
     (data.original_user_id.is_some() == data.impersonation_id.is_some()).then_some(data)
@@ -58,15 +77,40 @@ fn put(s: &Session, key: &str, value: impl serde::Serialize) -> Result<(), ApiEr
         .map_err(|e| ApiError::Internal(format!("session: {e}")))
 }
 
-/// Starts a fresh session for `user_id` (a new cookie; nothing of the old one kept).
+/// Starts a fresh session for `user_id`, who has just entered their password.
+pub fn log_in_with_password(
+    req: &HttpRequest,
+    user_id: i64,
+    auth_epoch: i64,
+) -> Result<(), ApiError> {
+    start(req, user_id, auth_epoch, chrono::Utc::now().timestamp())
+}
+
+/// Starts a fresh session for `user_id` (a new id and cookie; nothing of the old
+/// one kept but when the same person last entered their password: a re-issue, as
+/// after a password change, is not a new password entry).
 pub fn log_in(req: &HttpRequest, user_id: i64, auth_epoch: i64) -> Result<(), ApiError> {
+    let authenticated_at = read_from(&req.get_session())
+        .filter(|d| d.person() == user_id)
+        .map_or_else(|| chrono::Utc::now().timestamp(), |d| d.authenticated_at);
+    start(req, user_id, auth_epoch, authenticated_at)
+}
+
+fn start(
+    req: &HttpRequest,
+    user_id: i64,
+    auth_epoch: i64,
+    authenticated_at: i64,
+) -> Result<(), ApiError> {
     let s = &req.get_session();
     // `clear` + `renew`, not `purge`: a purged session stays purged for the response.
     s.clear();
     s.renew();
+    put(s, SESSION_ID, hex::encode(rand::random::<[u8; 16]>()))?;
     put(s, USER_ID, user_id)?;
     put(s, AUTH_EPOCH, auth_epoch)?;
-    put(s, ISSUED_AT, chrono::Utc::now().timestamp())
+    put(s, ISSUED_AT, chrono::Utc::now().timestamp())?;
+    put(s, AUTHENTICATED_AT, authenticated_at)
 }
 
 /// Makes the session act as `target` while remembering the person who logged in.

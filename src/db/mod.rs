@@ -2,6 +2,7 @@
 //! connection on actix's blocking pool, so no SQLite call ever blocks an async worker.
 
 mod checkpoint;
+mod files;
 mod migrate;
 mod writer;
 
@@ -48,6 +49,8 @@ pub struct Db {
 impl Db {
     /// Opens (creating if needed) the database at `path` and brings its schema up to date.
     pub fn open(path: &Path, pool_size: u32) -> Result<Db, StoreError> {
+        files::create_private(path)
+            .map_err(|e| StoreError::Other(format!("{}: {e}", path.display())))?;
         let manager = manager_for(path);
         let pool = r2d2::Pool::builder()
             .max_size(pool_size)
@@ -112,8 +115,17 @@ impl Db {
         Ok(out)
     }
 
-    /// Writes a consistent copy of the live database to `dest` (SQLite `VACUUM INTO`).
+    /// Writes a consistent copy of the live database to `dest` (SQLite `VACUUM INTO`),
+    /// readable by its owner only.
     pub fn backup(&self, dest: &Path) -> Result<(), StoreError> {
+        let io = |e: std::io::Error| StoreError::Other(format!("{}: {e}", dest.display()));
+        // VACUUM INTO fills an empty file and keeps its mode, and refuses one that
+        // holds data: so the copy goes into a private empty file made first.
+        let file = files::open_private(dest, false).map_err(io)?;
+        if file.metadata().map_err(io)?.len() == 0 {
+            files::make_private(&file).map_err(io)?;
+        }
+        drop(file);
         let dest = dest.to_string_lossy().into_owned();
         self.read_now(|c| {
             c.execute("VACUUM INTO ?1", [dest])?;

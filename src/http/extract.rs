@@ -1,4 +1,6 @@
+use crate::auth::Identity;
 use crate::error::ApiError;
+use actix_web::FromRequest;
 use actix_web::error::{JsonPayloadError, PayloadError};
 use actix_web::web;
 
@@ -46,7 +48,17 @@ pub fn path_config() -> web::PathConfig {
     web::PathConfig::default().error_handler(|_, _| ApiError::NotFoundDetail("Not found.").into())
 }
 
-/// The answer for a path no route serves.
-pub async fn not_found() -> Result<actix_web::HttpResponse, ApiError> {
+/// The answer for a path no route serves. Under `/api/`, an unauthenticated caller
+/// gets the 403 every API route gives them, so the answer does not reveal which
+/// routes exist; authenticated callers learn it is not there.
+pub async fn not_found(req: actix_web::HttpRequest) -> Result<actix_web::HttpResponse, ApiError> {
+    if is_api(req.path()) {
+        Identity::extract(&req).await?;
+    }
     Err(ApiError::NotFoundDetail("Not found."))
+}
+
+/// Whether `path` is one of the JSON API's.
+pub fn is_api(path: &str) -> bool {
+    path == "/api" || path.starts_with("/api/")
 }

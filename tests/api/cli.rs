@@ -330,3 +330,34 @@ fn sigterm_stops_the_server_cleanly() {
         "the port is closed"
     );
 }
+
+#[test]
+fn the_backup_subcommand_writes_a_copy_only_its_owner_can_read() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let out = standin(dir.path())
+        .args(["backup", "copy.db"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for name in ["copy.db", "standin.db"] {
+        let mode = std::fs::metadata(dir.path().join(name))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600, "{name}");
+    }
+    let c = rusqlite::Connection::open(dir.path().join("copy.db")).unwrap();
+    let version: i64 = c
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(
+        version,
+        standin::db::SCHEMA_VERSION,
+        "a copy of the database"
+    );
+}

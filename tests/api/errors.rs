@@ -92,9 +92,9 @@ async fn a_body_over_max_body_is_a_413() {
 }
 
 #[actix_web::test]
-async fn unknown_api_paths_are_a_json_404() {
+async fn unknown_api_paths_are_a_json_404_for_an_authenticated_caller() {
     let app = TestApp::spawn().await;
-    let (status, body) = parts(app.client().get("/api/v3/no/such/thing/").await).await;
+    let (status, body) = parts(app.admin().await.get("/api/v3/no/such/thing/").await).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert_eq!(body, json!({"detail": "Not found."}));
 }
