@@ -4,7 +4,7 @@
 use crate::auth::passwords::Passwords;
 use crate::config::Config;
 use crate::db::Db;
-use crate::domain::{Email, Username};
+use crate::domain::{Email, EventAction, Username};
 use crate::startup::StartError;
 use crate::store::events::{self, Actor};
 use crate::store::{groups, tokens, users};
@@ -52,7 +52,7 @@ pub fn run(db: &Db, config: &Config, passwords: &Passwords) -> Result<(), StartE
             events::record(
                 c,
                 &Actor::anonymous(None),
-                "model_created",
+                EventAction::ModelCreated,
                 events::model_context("user", id, &name),
             )
         })?;

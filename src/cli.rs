@@ -4,7 +4,7 @@ use crate::auth::passwords::Passwords;
 use crate::bootstrap::ADMIN_GROUP;
 use crate::config::{Config, Overrides};
 use crate::db::Db;
-use crate::domain::{Email, Username};
+use crate::domain::{Email, EventAction, Username};
 use crate::startup::{Application, StartError};
 use crate::store::events::{self, Actor};
 use crate::store::{groups, tokens, users};
@@ -180,7 +180,7 @@ fn create_user(
         events::record(
             c,
             &Actor::anonymous(None),
-            "model_created",
+            EventAction::ModelCreated,
             events::model_context("user", id, &shown),
         )?;
         Ok(id)
@@ -200,7 +200,7 @@ fn set_password(config: &Config, username: &str) -> Result<(), StartError> {
         events::record(
             c,
             &Actor::anonymous(None),
-            "password_set",
+            EventAction::PasswordSet,
             events::model_context("user", user.id, &user.username),
         )
     })?;

@@ -4,7 +4,7 @@ import { api, qs } from './api.js';
 import { pageHeader, select, pager, table, when, errorPanel, badge, setQuery } from './ui.js';
 
 const ACTIONS = ['login', 'login_failed', 'logout', 'impersonation_started', 'impersonation_ended', 'password_set',
-  'model_created', 'model_updated', 'model_deleted', 'token_created', 'token_deleted'];
+  'model_created', 'model_updated', 'model_deleted'];
 
 const who = (u) => (u && u.username ? u.username : h('span', { class: 'muted' }, 'anonymous'));
 

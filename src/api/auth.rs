@@ -5,6 +5,7 @@ use super::endpoint;
 use super::me::{SessionUser, session_user};
 use crate::auth::identity::app_state;
 use crate::auth::{Identity, Principal, Via, client, csrf, session};
+use crate::domain::EventAction;
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::store::events::{self, Actor, UserRef};
@@ -87,7 +88,12 @@ pub async fn login(
             state
                 .db
                 .write(move |c| {
-                    events::record(c, &actor, "login_failed", json!({"username": attempted}))
+                    events::record(
+                        c,
+                        &actor,
+                        EventAction::LoginFailed,
+                        json!({"username": attempted}),
+                    )
                 })
                 .await?;
             return Err(ApiError::forbidden(INVALID_LOGIN));
@@ -104,7 +110,7 @@ pub async fn login(
                 on_behalf_of: None,
                 client_ip: ip,
             };
-            events::record(c, &actor, "login", json!({}))?;
+            events::record(c, &actor, EventAction::Login, json!({}))?;
             Principal::load(c, user)
         })
         .await?;
@@ -182,7 +188,7 @@ pub async fn logout(
                 sessions::end_all(c, person)?;
                 context = json!({"everywhere": true});
             }
-            events::record(c, &actor, "logout", context)
+            events::record(c, &actor, EventAction::Logout, context)
         })
         .await?;
     if let Some(s) = &current {

@@ -4,7 +4,7 @@ use super::body::Body;
 use super::group_request::UserAccountRequest;
 use super::openapi::{GenericError, ValidationError};
 use crate::auth::Identity;
-use crate::domain::Permission;
+use crate::domain::{EventAction, Permission};
 use crate::error::ApiError;
 use crate::policy;
 use crate::state::AppState;
@@ -62,7 +62,7 @@ async fn membership(
             before.check_after(c, &caller)?;
             if changed {
                 let context = events::model_context("group", group.uuid, &group.name);
-                events::record(c, &actor, "model_updated", context)?;
+                events::record(c, &actor, EventAction::ModelUpdated, context)?;
             }
             Ok(())
         })

@@ -8,7 +8,7 @@ use super::query::Query;
 use super::user_request::Mode;
 use super::views::PartialGroup;
 use crate::auth::Identity;
-use crate::domain::Permission;
+use crate::domain::{EventAction, Permission};
 use crate::error::ApiError;
 use crate::policy;
 use crate::state::AppState;
@@ -144,7 +144,7 @@ pub async fn create(
             events::record(
                 c,
                 &actor,
-                "model_created",
+                EventAction::ModelCreated,
                 events::model_context("group", view.uuid.as_str(), &view.name),
             )?;
             Ok(view)
@@ -204,7 +204,7 @@ async fn change(
             events::record(
                 c,
                 &actor,
-                "model_updated",
+                EventAction::ModelUpdated,
                 events::model_context("group", view.uuid.as_str(), &view.name),
             )?;
             Ok(view)
@@ -272,7 +272,7 @@ pub async fn destroy(
             events::record(
                 c,
                 &actor,
-                "model_deleted",
+                EventAction::ModelDeleted,
                 events::model_context("group", group.uuid, &group.name),
             )
         })

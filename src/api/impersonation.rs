@@ -6,7 +6,7 @@ use super::pagination::{Page, Paginated, Pagination};
 use super::query::Query;
 use super::views::PartialUser;
 use crate::auth::{Identity, Via, session};
-use crate::domain::{FieldErrors, Permission, time};
+use crate::domain::{EventAction, FieldErrors, Permission, time};
 use crate::error::ApiError;
 use crate::policy;
 use crate::state::AppState;
@@ -154,7 +154,7 @@ pub async fn impersonate(
             };
             let context =
                 json!({"reason": reason, "impersonation": imp.uuid, "expires": imp.expires});
-            events::record(c, &actor, "impersonation_started", context)?;
+            events::record(c, &actor, EventAction::ImpersonationStarted, context)?;
             Ok(imp)
         })
         .await?;

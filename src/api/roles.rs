@@ -8,7 +8,7 @@ use super::query::Query;
 use super::user_request::Mode;
 use super::views::Role;
 use crate::auth::Identity;
-use crate::domain::{FieldErrors, Permission, PermissionSet};
+use crate::domain::{EventAction, FieldErrors, Permission, PermissionSet};
 use crate::error::ApiError;
 use crate::policy;
 use crate::state::AppState;
@@ -152,7 +152,7 @@ pub async fn create(
             events::record(
                 c,
                 &actor,
-                "model_created",
+                EventAction::ModelCreated,
                 events::model_context("role", role.uuid.as_str(), &role.name),
             )?;
             Ok(role)
@@ -204,7 +204,7 @@ async fn change(
             events::record(
                 c,
                 &actor,
-                "model_updated",
+                EventAction::ModelUpdated,
                 events::model_context("role", role.uuid.as_str(), &role.name),
             )?;
             Ok(role)
@@ -270,7 +270,7 @@ pub async fn destroy(
             events::record(
                 c,
                 &actor,
-                "model_deleted",
+                EventAction::ModelDeleted,
                 events::model_context("role", role.uuid.as_str(), &role.name),
             )
         })

@@ -8,7 +8,7 @@ use super::query::Query;
 use super::user_request::{self, Mode, UserRequest};
 use super::views::{Include, User};
 use crate::auth::{Identity, Via, session};
-use crate::domain::Permission;
+use crate::domain::{EventAction, Permission};
 use crate::error::ApiError;
 use crate::policy;
 use crate::state::AppState;
@@ -87,7 +87,7 @@ pub async fn create(
             events::record(
                 c,
                 &actor,
-                "model_created",
+                EventAction::ModelCreated,
                 events::model_context("user", id, &view.user.username),
             )?;
             Ok(view)
@@ -133,7 +133,7 @@ async fn change(
             let username = user_changes::update(c, pk, &change, &resolved)?;
             before.check_after(c, &caller)?;
             let context = events::model_context("user", pk, &username);
-            events::record(c, &actor, "model_updated", context)?;
+            events::record(c, &actor, EventAction::ModelUpdated, context)?;
             // Read back in the same write: three indexed lookups (groups and roles come
             // from the catalog) cost less than another trip through the blocking pool.
             user_views::load_one(c, pk)
@@ -200,7 +200,7 @@ pub async fn destroy(
             events::record(
                 c,
                 &actor,
-                "model_deleted",
+                EventAction::ModelDeleted,
                 events::model_context("user", pk, &user.username),
             )
         })
@@ -254,7 +254,7 @@ pub async fn set_password(
             events::record(
                 c,
                 &actor,
-                "password_set",
+                EventAction::PasswordSet,
                 events::model_context("user", pk, &user.username),
             )?;
             Ok(user)

@@ -7,6 +7,7 @@ use rusqlite::{Connection, TransactionBehavior};
 const MIGRATIONS: &[&str] = &[
     include_str!("../../schema.sql"),
     include_str!("migrations/0002_revoked_sessions.sql"),
+    include_str!("migrations/0003_token_events.sql"),
 ];
 
 /// The schema version this binary writes.
@@ -59,6 +60,33 @@ mod tests {
             .query_row("SELECT COUNT(*) FROM revoked_sessions", [], |r| r.get(0))
             .unwrap();
         assert_eq!(n, 0);
+    }
+
+    #[test]
+    fn token_events_of_version_2_become_the_model_events_recorded_beside_them() {
+        let mut c = Connection::open_in_memory().unwrap();
+        c.execute_batch(MIGRATIONS[0]).unwrap();
+        c.execute_batch(MIGRATIONS[1]).unwrap();
+        c.pragma_update(None, "user_version", 2).unwrap();
+        for (i, action) in ["token_created", "model_created", "token_deleted", "model_deleted"]
+            .iter()
+            .enumerate()
+        {
+            c.execute(
+                "INSERT INTO events (uuid, action, user_json, app, context, created)
+                 VALUES (?1, ?2, '{}', 'standin', '{}', '2026-11-01T00:00:00.000000Z')",
+                [format!("e{i}"), action.to_string()],
+            )
+            .unwrap();
+        }
+        migrate(&mut c).unwrap();
+        let mut stmt = c.prepare("SELECT action FROM events ORDER BY uuid").unwrap();
+        let left: Vec<String> = stmt
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        assert_eq!(left, ["model_created", "model_deleted"]);
     }
 
     #[test]

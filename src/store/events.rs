@@ -3,7 +3,7 @@
 
 use super::paging::{Conditions, Listing, page};
 use super::{StoreError, not_found_as};
-use crate::domain::{Timestamp, now};
+use crate::domain::{EventAction, Timestamp, now};
 use rusqlite::types::Value as Sql;
 use rusqlite::{Connection, Row, params};
 use serde_json::{Value, json};
@@ -68,7 +68,7 @@ impl Actor {
 pub fn record(
     c: &Connection,
     actor: &Actor,
-    action: &str,
+    action: EventAction,
     context: Value,
 ) -> Result<(), StoreError> {
     c.prepare_cached(
@@ -79,7 +79,7 @@ pub fn record(
         // Time-ordered, so each new event lands at the end of the uuid index instead
         // of on a random page of it.
         uuid::Uuid::now_v7().to_string(),
-        action,
+        action.as_str(),
         actor.user_json().to_string(),
         actor.user.as_ref().map(|u| u.username.as_str()),
         context.to_string(),
@@ -224,7 +224,13 @@ mod tests {
     #[test]
     fn retention_deletes_only_events_older_than_the_cutoff() {
         let c = db();
-        record(&c, &Actor::anonymous(None), "login_failed", json!({})).unwrap();
+        record(
+            &c,
+            &Actor::anonymous(None),
+            EventAction::LoginFailed,
+            json!({}),
+        )
+        .unwrap();
         c.execute(
             "INSERT INTO events (uuid, action, created) VALUES ('old', 'login', '2001-01-01T00:00:00.000000Z')",
             [],
@@ -255,7 +261,7 @@ mod tests {
         record(
             &c,
             &actor,
-            "password_set",
+            EventAction::PasswordSet,
             model_context("user", 2, "alice"),
         )
         .unwrap();

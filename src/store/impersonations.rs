@@ -2,7 +2,7 @@
 //! ended.
 
 use super::StoreError;
-use crate::domain::{Timestamp, now};
+use crate::domain::{EventAction, Timestamp, now};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 /// One impersonation as stored.
@@ -133,7 +133,7 @@ pub fn finish(
     if let (Some(ctx), serde_json::Value::Object(more)) = (context.as_object_mut(), extra) {
         ctx.extend(more);
     }
-    super::events::record(c, &actor, "impersonation_ended", context)?;
+    super::events::record(c, &actor, EventAction::ImpersonationEnded, context)?;
     Ok(true)
 }
 

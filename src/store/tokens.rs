@@ -1,7 +1,7 @@
 //! API tokens: only a SHA-256 of each key is stored.
 
 use super::{StoreError, not_found_as};
-use crate::domain::{Timestamp, now, time};
+use crate::domain::{EventAction, Timestamp, now, time};
 use chrono::{Duration, Utc};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use sha2::{Digest, Sha256};
@@ -88,8 +88,8 @@ pub fn insert(c: &Connection, t: &NewToken, key: &str) -> Result<String, StoreEr
     Ok(uuid)
 }
 
-/// Creates token `t` with `key` and records `token_created` and `model_created`
-/// for `actor`, never the key.
+/// Creates token `t` with `key` and records `model_created` for `actor`, never the
+/// key.
 pub fn create(
     c: &Connection,
     t: &NewToken,
@@ -98,20 +98,18 @@ pub fn create(
 ) -> Result<Token, StoreError> {
     insert(c, t, key)?;
     let token = find(c, &t.identifier, None)?;
-    super::events::record(c, actor, "token_created", token.event_context())?;
-    super::events::record(c, actor, "model_created", token.event_context())?;
+    super::events::record(c, actor, EventAction::ModelCreated, token.event_context())?;
     Ok(token)
 }
 
-/// Deletes `token` and records `token_deleted` and `model_deleted` for `actor`.
+/// Deletes `token` and records `model_deleted` for `actor`.
 pub fn remove(
     c: &Connection,
     token: &Token,
     actor: &super::events::Actor,
 ) -> Result<(), StoreError> {
     delete(c, token.id)?;
-    super::events::record(c, actor, "token_deleted", token.event_context())?;
-    super::events::record(c, actor, "model_deleted", token.event_context())
+    super::events::record(c, actor, EventAction::ModelDeleted, token.event_context())
 }
 
 /// Whether a token with this key exists.
@@ -155,7 +153,7 @@ pub(crate) fn from_row(r: &Row) -> rusqlite::Result<Token> {
 }
 
 impl Token {
-    /// The context of `token_created`/`token_deleted`: the token's name and
+    /// The context of the token's `model_created`/`model_deleted`: its name and
     /// `context.model`, never its key.
     pub fn event_context(&self) -> serde_json::Value {
         let mut context =
