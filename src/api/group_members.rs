@@ -43,15 +43,12 @@ async fn membership(
             }
             errors.finish().map_err(StoreError::Invalid)?;
             let user = user.ok_or_else(|| StoreError::Other("pk parsed without a value".into()))?;
-            // Joining or leaving changes what the user holds: that needs cover of
-            // them, and joining needs everything the group grants (superuser status
-            // included, which leaving takes away).
-            policy::may_act_on_user(&caller, &permissions::target(c, user)?)?;
+            let member = permissions::target(c, user)?;
             let grants = catalog::current(c)?.group_grants(group.id);
             if add {
-                policy::may_grant(&caller, &grants)?;
-            } else if grants.is_superuser {
-                policy::may_change_superuser_status(&caller)?;
+                policy::may_add_member(&caller, &member, &grants)?;
+            } else {
+                policy::may_remove_member(&caller, &member, &grants)?;
             }
             let before = holdings::before(c, &caller, &[user])?;
             let changed = if add {

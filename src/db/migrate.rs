@@ -68,9 +68,14 @@ mod tests {
         c.execute_batch(MIGRATIONS[0]).unwrap();
         c.execute_batch(MIGRATIONS[1]).unwrap();
         c.pragma_update(None, "user_version", 2).unwrap();
-        for (i, action) in ["token_created", "model_created", "token_deleted", "model_deleted"]
-            .iter()
-            .enumerate()
+        for (i, action) in [
+            "token_created",
+            "model_created",
+            "token_deleted",
+            "model_deleted",
+        ]
+        .iter()
+        .enumerate()
         {
             c.execute(
                 "INSERT INTO events (uuid, action, user_json, app, context, created)
@@ -80,7 +85,9 @@ mod tests {
             .unwrap();
         }
         migrate(&mut c).unwrap();
-        let mut stmt = c.prepare("SELECT action FROM events ORDER BY uuid").unwrap();
+        let mut stmt = c
+            .prepare("SELECT action FROM events ORDER BY uuid")
+            .unwrap();
         let left: Vec<String> = stmt
             .query_map([], |r| r.get(0))
             .unwrap()

@@ -9,9 +9,11 @@
 //! - acting on a user needs *cover*: the caller is a superuser, or the user is not a
 //!   superuser and holds nothing the caller lacks; everyone covers themselves
 //!   ([`may_act_on_user`], [`may_set_password`], [`may_impersonate`]);
-//! - the grant ceiling: a caller gives only what they hold ([`may_grant`]);
+//! - the grant ceiling: a caller gives only what they hold ([`may_grant`]), and
+//!   joining a group needs cover of the member too ([`may_add_member`]);
 //! - superuser status is given and taken by superusers only
-//!   ([`may_change_superuser_status`]);
+//!   ([`may_change_superuser_status`], [`may_set_superuser_flag`],
+//!   [`may_take_superuser_status_of`], [`may_remove_member`]);
 //! - a change to what a user holds is checked as a whole: gains within the caller's
 //!   grants, losses only from users the caller covers, superuser status unchanged
 //!   ([`may_change_holdings_of`]);
@@ -171,6 +173,40 @@ pub fn may_change_superuser_status(caller: &Caller) -> Result<(), Refusal> {
         Ok(())
     } else {
         Err(Refusal::SuperuserOnly)
+    }
+}
+
+/// Setting a group's own `is_superuser` flag from `now` to `wanted`.
+pub fn may_set_superuser_flag(caller: &Caller, now: bool, wanted: bool) -> Result<(), Refusal> {
+    if now == wanted {
+        Ok(())
+    } else {
+        may_change_superuser_status(caller)
+    }
+}
+
+/// Putting `member` into a group whose membership grants `group`: cover of the
+/// member, and everything the group grants.
+pub fn may_add_member(caller: &Caller, member: &Target, group: &Grants) -> Result<(), Refusal> {
+    may_act_on_user(caller, member)?;
+    may_grant(caller, group)
+}
+
+/// Taking `member` out of a group whose membership grants `group`: cover of the
+/// member, and a superuser when the group makes superusers.
+pub fn may_remove_member(caller: &Caller, member: &Target, group: &Grants) -> Result<(), Refusal> {
+    may_act_on_user(caller, member)?;
+    may_take_superuser_status_of(caller, group)
+}
+
+/// Taking away a parent (or deleting a group) whose membership grants `group`: a
+/// superuser when it makes superusers. (What members lose otherwise is weighed by
+/// [`may_change_holdings_of`] for each of them.)
+pub fn may_take_superuser_status_of(caller: &Caller, group: &Grants) -> Result<(), Refusal> {
+    if group.is_superuser {
+        may_change_superuser_status(caller)
+    } else {
+        Ok(())
     }
 }
 

@@ -214,3 +214,67 @@ fn refusals_render_the_contract_details() {
         "You cannot grant permissions you do not hold."
     );
 }
+
+#[test]
+fn joining_a_group_needs_cover_and_everything_it_grants() {
+    let c = caller(1, &[P::ChangeGroup, P::ViewUser]);
+    let viewers = Grants::of(set(&[P::ViewUser]));
+    assert_eq!(may_add_member(&c, &target(2, &[]), &viewers), Ok(()));
+    assert_eq!(
+        may_add_member(&c, &target(2, &[P::DeleteUser]), &viewers),
+        Err(Refusal::NotCovered)
+    );
+    assert_eq!(
+        may_add_member(&c, &target(2, &[]), &Grants::of(set(&[P::ChangeRole]))),
+        Err(Refusal::AboveCeiling)
+    );
+    assert_eq!(
+        may_add_member(&c, &target(2, &[]), &Grants::superuser()),
+        Err(Refusal::SuperuserOnly)
+    );
+}
+
+#[test]
+fn leaving_a_group_needs_cover_and_a_superuser_for_superuser_groups() {
+    let c = caller(1, &[P::ChangeGroup]);
+    let plain = Grants::of(set(&[P::ViewUser]));
+    assert_eq!(may_remove_member(&c, &target(2, &[]), &plain), Ok(()));
+    assert_eq!(
+        may_remove_member(&c, &target(2, &[P::ViewUser]), &plain),
+        Err(Refusal::NotCovered)
+    );
+    assert_eq!(
+        may_remove_member(&c, &superuser_target(2), &Grants::superuser()),
+        Err(Refusal::SuperuserOnly)
+    );
+    assert_eq!(
+        may_remove_member(&superuser(3), &superuser_target(2), &Grants::superuser()),
+        Ok(())
+    );
+}
+
+#[test]
+fn parents_flags_and_deletes_that_move_superuser_status_need_a_superuser() {
+    let c = caller(1, &[P::ChangeGroup, P::DeleteGroup]);
+    assert_eq!(may_set_superuser_flag(&c, false, false), Ok(()));
+    assert_eq!(
+        may_set_superuser_flag(&c, false, true),
+        Err(Refusal::SuperuserOnly)
+    );
+    assert_eq!(
+        may_set_superuser_flag(&c, true, false),
+        Err(Refusal::SuperuserOnly)
+    );
+    assert_eq!(
+        may_take_superuser_status_of(&c, &Grants::of(PermissionSet::all())),
+        Ok(())
+    );
+    assert_eq!(
+        may_take_superuser_status_of(&c, &Grants::superuser()),
+        Err(Refusal::SuperuserOnly)
+    );
+    assert_eq!(
+        may_take_superuser_status_of(&superuser(2), &Grants::superuser()),
+        Ok(())
+    );
+}

@@ -41,17 +41,13 @@ pub fn authorize(
         None => Default::default(),
     };
     let flag = change.is_superuser.unwrap_or(flag_now);
-    if flag != flag_now {
-        policy::may_change_superuser_status(caller)?;
-    }
+    policy::may_set_superuser_flag(caller, flag_now, flag)?;
     let parents = resolved.parents.as_ref().unwrap_or(&parents_now);
     for p in parents.iter().filter(|p| !parents_now.contains(p)) {
         policy::may_grant(caller, &catalog.group_grants(*p))?;
     }
     for p in parents_now.iter().filter(|p| !parents.contains(p)) {
-        if catalog.makes_superuser(*p) {
-            policy::may_change_superuser_status(caller)?;
-        }
+        policy::may_take_superuser_status_of(caller, &catalog.group_grants(*p))?;
     }
     let roles = resolved.roles.as_ref().unwrap_or(&roles_now);
     for r in roles.iter().filter(|r| !roles_now.contains(r)) {
@@ -69,14 +65,10 @@ pub fn authorize(
     }
     let grants_before = id.map(|id| catalog.group_grants(id)).unwrap_or_default();
     for u in members.iter().filter(|u| !members_now.contains(u)) {
-        policy::may_act_on_user(caller, &permissions::target(c, *u)?)?;
-        policy::may_grant(caller, &grants_after)?;
+        policy::may_add_member(caller, &permissions::target(c, *u)?, &grants_after)?;
     }
     for u in members_now.iter().filter(|u| !members.contains(u)) {
-        policy::may_act_on_user(caller, &permissions::target(c, *u)?)?;
-        if grants_before.is_superuser {
-            policy::may_change_superuser_status(caller)?;
-        }
+        policy::may_remove_member(caller, &permissions::target(c, *u)?, &grants_before)?;
     }
     Ok(())
 }
@@ -84,8 +76,6 @@ pub fn authorize(
 /// Refuses deleting group `id` when it makes superusers, unless by a superuser.
 /// (What its members and those of the groups below lose is weighed after the write.)
 pub fn authorize_delete(c: &Connection, caller: &Caller, id: i64) -> Result<(), StoreError> {
-    if catalog::current(c)?.makes_superuser(id) {
-        policy::may_change_superuser_status(caller)?;
-    }
-    Ok(())
+    let grants = catalog::current(c)?.group_grants(id);
+    Ok(policy::may_take_superuser_status_of(caller, &grants)?)
 }

@@ -33,13 +33,13 @@ pub fn authorize(
     }
     let catalog = catalog::current(c)?;
     if let Some(wanted) = groups {
+        // Cover of an existing user is settled above: what is left is what the
+        // groups joined give and the groups left take away.
         for g in wanted.iter().filter(|g| !groups_now.contains(g)) {
             policy::may_grant(caller, &catalog.group_grants(*g))?;
         }
         for g in groups_now.iter().filter(|g| !wanted.contains(g)) {
-            if catalog.makes_superuser(*g) {
-                policy::may_change_superuser_status(caller)?;
-            }
+            policy::may_take_superuser_status_of(caller, &catalog.group_grants(*g))?;
         }
     }
     if let Some(wanted) = roles {
