@@ -9,6 +9,7 @@ pub mod config;
 pub mod db;
 pub mod domain;
 pub mod error;
+pub mod forward_auth;
 pub mod http;
 pub mod memory;
 pub mod policy;

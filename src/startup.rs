@@ -95,6 +95,7 @@ impl Application {
                 .app_data(http::path_config())
                 .configure(api::configure)
                 .configure(http::pages::configure)
+                .configure(crate::forward_auth::configure)
                 .default_service(web::to(http::not_found))
                 .wrap(session_middleware(&state.config, key.clone()))
                 .wrap(from_fn(http::secure_cookies))
@@ -136,6 +137,7 @@ fn session_middleware(config: &Config, key: Key) -> SessionMiddleware<CookieSess
         // `Secure` is added per request by `http::secure_cookies` (session.secure = auto).
         .cookie_secure(false)
         .cookie_path("/".into())
+        .cookie_domain(config.session.cookie_domain.clone())
         .cookie_content_security(CookieContentSecurity::Signed)
         .session_lifecycle(PersistentSession::default().session_ttl(max_age))
         .build()

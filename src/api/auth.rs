@@ -110,7 +110,10 @@ pub async fn login(
     };
     let idle = state.config.impersonation.idle_timeout.0;
     let body = session_user(&identity, &state.install_id, idle);
-    Ok(HttpResponse::Ok().cookie(csrf::new_cookie()).json(body))
+    let domain = state.config.session.cookie_domain.as_deref();
+    Ok(HttpResponse::Ok()
+        .cookie(csrf::new_cookie(domain))
+        .json(body))
 }
 
 /// Optional body of `POST /api/v3/auth/logout/`.
@@ -183,7 +186,9 @@ pub async fn logout(
     }
     session::clear(&req);
     Ok(HttpResponse::NoContent()
-        .cookie(csrf::removal_cookie())
+        .cookie(csrf::removal_cookie(
+            state.config.session.cookie_domain.as_deref(),
+        ))
         .finish())
 }
 

@@ -10,19 +10,27 @@ use subtle::ConstantTimeEq;
 pub const COOKIE: &str = "standin_csrf";
 pub const HEADER: &str = "x-standin-csrf";
 
-/// A fresh token cookie, readable by the page's script (not `HttpOnly`).
-pub fn new_cookie() -> Cookie<'static> {
+/// A fresh token cookie, readable by the page's script (not `HttpOnly`), for the
+/// same `domain` as the session cookie (`None`: host-only).
+pub fn new_cookie(domain: Option<&str>) -> Cookie<'static> {
     let token = hex::encode(rand::random::<[u8; 32]>());
-    Cookie::build(COOKIE, token)
+    let mut c = Cookie::build(COOKIE, token)
         .path("/")
         .http_only(false)
         .same_site(SameSite::Lax)
-        .finish()
+        .finish();
+    if let Some(d) = domain {
+        c.set_domain(d.to_owned());
+    }
+    c
 }
 
-/// A cookie that removes the token.
-pub fn removal_cookie() -> Cookie<'static> {
+/// A cookie that removes the token set for `domain`.
+pub fn removal_cookie(domain: Option<&str>) -> Cookie<'static> {
     let mut c = Cookie::build(COOKIE, "").path("/").finish();
+    if let Some(d) = domain {
+        c.set_domain(d.to_owned());
+    }
     c.make_removal();
     c
 }

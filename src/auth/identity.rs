@@ -7,7 +7,7 @@ use crate::domain::Permission;
 use crate::error::ApiError;
 use crate::policy::{self, Caller};
 use crate::state::AppState;
-use crate::store::catalog;
+use crate::store::catalog::{self, Catalog};
 use crate::store::events::{Actor, UserRef};
 use crate::store::impersonations::{self, EndReason, Impersonation};
 use crate::store::permissions::Grants;
@@ -17,6 +17,7 @@ use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
 use check::{Checked, check};
 use futures_util::future::LocalBoxFuture;
 use rusqlite::Connection;
+use std::sync::Arc;
 
 mod check;
 
@@ -29,6 +30,10 @@ pub struct Principal {
     /// rest so `me` needs no second trip to the database.
     pub groups: Vec<(String, String)>,
     pub roles: Vec<(String, String)>,
+    /// The ids of the user's own groups.
+    pub group_ids: Vec<i64>,
+    /// The groups and roles as they were when the user was loaded.
+    pub catalog: Arc<Catalog>,
 }
 
 impl Principal {
@@ -54,6 +59,8 @@ impl Principal {
             groups: named(groups),
             roles: named(roles),
             user,
+            catalog: catalog.clone(),
+            group_ids,
         })
     }
 }
@@ -128,7 +135,7 @@ impl FromRequest for Identity {
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let req = req.clone();
-        Box::pin(async move { resolve(&req).await })
+        Box::pin(async move { resolve(&req, Use::Api).await })
     }
 }
 
@@ -147,7 +154,27 @@ fn bearer_key(req: &HttpRequest) -> Option<String> {
         .then(|| key.trim().to_owned())
 }
 
-async fn resolve(req: &HttpRequest) -> Result<Identity, ApiError> {
+/// What the identity is resolved for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Use {
+    /// A request of standin's own API: a cookie-authenticated write needs its CSRF
+    /// token, and a read-only impersonation writes nothing.
+    Api,
+    /// A forward-auth check on behalf of an app behind the proxy: it changes nothing
+    /// here, whatever method the proxy used.
+    ForwardAuth,
+}
+
+impl Identity {
+    /// The identity of a forward-auth check: resolved exactly as for `me` (epoch,
+    /// revocations, impersonation endings), without the checks that guard writes
+    /// through standin's own API.
+    pub async fn for_forward_auth(req: &HttpRequest) -> Result<Identity, ApiError> {
+        resolve(req, Use::ForwardAuth).await
+    }
+}
+
+async fn resolve(req: &HttpRequest, used_for: Use) -> Result<Identity, ApiError> {
     let state = app_state(req)?;
     let client_ip =
         client::client_ip(req, &state.config.server.trusted_proxies).map(|ip| ip.to_string());
@@ -257,7 +284,9 @@ async fn resolve(req: &HttpRequest) -> Result<Identity, ApiError> {
             }
         }
     };
-    csrf::check_double_submit(req)?;
+    if used_for == Use::Api {
+        csrf::check_double_submit(req)?;
+    }
     if let Some(imp) = &identity.impersonation
         && imp.needs_touch(chrono::Utc::now())
     {
@@ -269,7 +298,8 @@ async fn resolve(req: &HttpRequest) -> Result<Identity, ApiError> {
             .write(move |c| impersonations::touch(c, &uuid))
             .await?;
     }
-    if csrf::is_unsafe(req.method()) && !ends_impersonation_or_session(req) {
+    if used_for == Use::Api && csrf::is_unsafe(req.method()) && !ends_impersonation_or_session(req)
+    {
         policy::may_write(&identity.caller())?;
     }
     Ok(identity)

@@ -1,11 +1,13 @@
 //! Settings: defaults, then a TOML file, then `STANDIN_<SECTION>__<KEY>` environment
 //! variables, then command-line flags (CONTRACT §8). Every error names its key.
 
+mod forward_auth;
 mod lenient;
 mod proxies;
 mod units;
 mod validate;
 
+pub use forward_auth::{AccessRule, ForwardAuth};
 pub use proxies::TrustedProxies;
 pub use units::{ByteSize, Span};
 
@@ -29,6 +31,7 @@ pub struct Config {
     pub session: Session,
     pub security: Security,
     pub impersonation: Impersonation,
+    pub forward_auth: ForwardAuth,
     pub events: Events,
     pub bootstrap: Bootstrap,
     pub log: Log,
@@ -91,6 +94,9 @@ pub struct Session {
     #[serde(deserialize_with = "secure_flag")]
     pub secure: CookieSecure,
     pub max_age: Span,
+    /// Unset: host-only cookies. Set (e.g. `example.com`): one sign-in serves every
+    /// site below it.
+    pub cookie_domain: Option<String>,
 }
 
 fn secure_flag<'de, D: serde::Deserializer<'de>>(d: D) -> Result<CookieSecure, D::Error> {
@@ -121,6 +127,7 @@ impl Default for Session {
             cookie_name: "standin_session".into(),
             secure: CookieSecure::Auto,
             max_age: Span::secs(14 * 86_400),
+            cookie_domain: None,
         }
     }
 }

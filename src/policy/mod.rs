@@ -291,6 +291,13 @@ pub fn may_change_holdings_of(
     Ok(())
 }
 
+/// Per-site access behind the proxy: a user reaches a site with a rule only as a
+/// member of one of `admitted` (its groups and every group below them). Superusers
+/// are not exempt: a rule says who uses an app, not who administers standin.
+pub fn may_reach_site(member_of: &[i64], admitted: &[i64]) -> bool {
+    member_of.iter().any(|g| admitted.contains(g))
+}
+
 /// Whose API tokens the caller sees and manages: `None` means everyone's
 /// (superusers), else only their own.
 pub fn token_owner_scope(caller: &Caller) -> Option<i64> {

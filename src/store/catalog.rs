@@ -25,6 +25,8 @@ pub struct Catalog {
     /// What each role grants.
     role_permissions: HashMap<i64, PermissionSet>,
     hierarchy: Hierarchy,
+    /// Group ids by name.
+    by_name: HashMap<String, i64>,
 }
 
 impl Catalog {
@@ -56,6 +58,11 @@ impl Catalog {
     /// Groups `ids` and every group below any of them.
     pub fn at_or_below(&self, ids: &[i64]) -> Vec<i64> {
         self.hierarchy.at_or_below(ids)
+    }
+
+    /// The id of the group named `name`.
+    pub fn group_named(&self, name: &str) -> Option<i64> {
+        self.by_name.get(name).copied()
     }
 
     /// Levels from group `id` up to its farthest ancestor, itself counted.
@@ -110,6 +117,7 @@ impl Catalog {
             .collect();
         Ok(Catalog {
             hierarchy: Hierarchy::build(&own, &parents),
+            by_name: groups.values().map(|g| (g.name.clone(), g.id)).collect(),
             groups,
             roles,
             role_permissions,
