@@ -17,6 +17,9 @@ pub enum ApiError {
     /// 403 with the given detail.
     #[error("forbidden: {0}")]
     Forbidden(Cow<'static, str>),
+    /// 403 with a detail and a `code` a client acts on (e.g. `reauth_required`).
+    #[error("forbidden: {0} ({1})")]
+    ForbiddenWithCode(&'static str, &'static str),
     /// 401 with an empty body: authentik's answer when impersonation is off, or of oneself.
     #[error("unauthorized")]
     Unauthorized,
@@ -73,7 +76,10 @@ impl From<StoreError> for ApiError {
 
 impl From<crate::policy::Refusal> for ApiError {
     fn from(r: crate::policy::Refusal) -> Self {
-        ApiError::forbidden(r.detail())
+        match r.code() {
+            Some(code) => ApiError::ForbiddenWithCode(r.detail(), code),
+            None => ApiError::forbidden(r.detail()),
+        }
     }
 }
 
@@ -86,7 +92,9 @@ impl From<FieldErrors> for ApiError {
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
-            ApiError::NotAuthenticated | ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
+            ApiError::NotAuthenticated
+            | ApiError::Forbidden(_)
+            | ApiError::ForbiddenWithCode(..) => StatusCode::FORBIDDEN,
             ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
             ApiError::NotFound(_) | ApiError::NotFoundDetail(_) => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
@@ -103,6 +111,9 @@ impl ResponseError for ApiError {
         let detail: Cow<str> = match self {
             ApiError::Unauthorized => return res.finish(),
             ApiError::Invalid(errors) => return res.json(errors),
+            ApiError::ForbiddenWithCode(detail, code) => {
+                return res.json(json!({ "detail": detail, "code": code }));
+            }
             ApiError::NotAuthenticated => "Authentication credentials were not provided.".into(),
             ApiError::Forbidden(d) => d.clone(),
             ApiError::NotFound(model) => format!("No {model} matches the given query.").into(),

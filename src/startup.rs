@@ -64,7 +64,12 @@ impl Application {
         let listener = TcpListener::bind(&config.server.listen)?;
         let port = listener.local_addr()?.port();
         let lifetime = Arc::new(lifetime);
-        spawn_maintenance(db.clone(), lifetime.clone(), config.events.retention_days);
+        spawn_maintenance(
+            db.clone(),
+            lifetime.clone(),
+            config.events.retention_days,
+            config.impersonation.idle_timeout.0,
+        );
         let s = &config.security;
         let throttle = LoginThrottle::new(
             s.login_max_failures,
@@ -136,17 +141,21 @@ fn session_middleware(config: &Config, key: Key) -> SessionMiddleware<CookieSess
         .build()
 }
 
-/// Every minute, ends impersonations past their `max_duration` (so the record and
+/// Every minute, ends impersonations past their `max_duration` or idle for longer
+/// than `idle` (so the record and
 /// its event do not wait for the impersonator's next request) and merges fragmented
 /// search indexes; every hour, deletes events older than `retention_days` and
 /// revocations of sessions too old to be accepted anyway.
-fn spawn_maintenance(db: Db, lifetime: Arc<SessionLifetime>, retention_days: u32) {
+fn spawn_maintenance(db: Db, lifetime: Arc<SessionLifetime>, retention_days: u32, idle: Duration) {
     actix_web::rt::spawn(async move {
         let mut tick = actix_web::rt::time::interval(Duration::from_secs(60));
         for minute in 0u64.. {
             tick.tick().await;
             if let Err(e) = db.write(impersonations::expire_due).await {
                 log::error!("ending expired impersonations failed: {e}");
+            }
+            if let Err(e) = db.write(move |c| impersonations::end_idle(c, idle)).await {
+                log::error!("ending idle impersonations failed: {e}");
             }
             compact_search_indexes(&db).await;
             if minute % 60 != 0 {

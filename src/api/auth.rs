@@ -10,7 +10,7 @@ use crate::error::ApiError;
 use crate::state::AppState;
 use crate::store::events::{self, Actor, UserRef};
 use crate::store::impersonations::{self, EndReason};
-use crate::store::{sessions, users};
+use crate::store::{impersonation_history, sessions, users};
 use actix_web::http::Method;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::{Value, json};
@@ -100,7 +100,7 @@ pub async fn login(
         }
     };
     state.throttle.success(&username, ip.as_deref());
-    let principal = state
+    let (principal, unseen) = state
         .db
         .write(move |c| {
             users::record_login(c, user_id)?;
@@ -111,7 +111,8 @@ pub async fn login(
                 client_ip: ip,
             };
             events::record(c, &actor, EventAction::Login, json!({}))?;
-            Principal::load(c, user)
+            let unseen = impersonation_history::unseen(c, user.id)?;
+            Ok((Principal::load(c, user)?, unseen))
         })
         .await?;
     session::log_in_with_password(&req, principal.user.id, principal.user.auth_epoch)?;
@@ -121,8 +122,11 @@ pub async fn login(
         impersonation: None,
         via: Via::Session,
         client_ip: None,
+        authenticated_at: Some(chrono::Utc::now().timestamp()),
+        unseen_impersonations: unseen,
     };
-    let body = session_user(&identity, &state.install_id);
+    let idle = state.config.impersonation.idle_timeout.0;
+    let body = session_user(&identity, &state.install_id, idle);
     Ok(HttpResponse::Ok().cookie(csrf::new_cookie()).json(body))
 }
 

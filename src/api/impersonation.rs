@@ -1,6 +1,7 @@
 //! Impersonation: start, end, list and revoke.
 
 use super::endpoint;
+use super::impersonation_request::{ImpersonationRequest, StartBody};
 use super::openapi::{GenericError, ValidationError};
 use super::pagination::{Page, Paginated, Pagination};
 use super::query::Query;
@@ -11,7 +12,9 @@ use crate::error::ApiError;
 use crate::policy;
 use crate::state::AppState;
 use crate::store::events::{self, UserRef};
-use crate::store::impersonations::{self, EndReason, Impersonation as Row, ImpersonationFilter};
+use crate::store::impersonations::{
+    self, EndReason, Impersonation as Row, ImpersonationFilter, NewImpersonation,
+};
 use crate::store::{StoreError, permissions, users};
 use actix_web::http::Method;
 use actix_web::web::{self, Json};
@@ -42,15 +45,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     ));
 }
 
-const MAX_REASON: usize = 1000;
-
-/// Body of `impersonate`.
-#[derive(ToSchema)]
-#[allow(dead_code)]
-pub struct ImpersonationRequest {
-    reason: String,
-}
-
 /// One impersonation, as listed.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Impersonation {
@@ -62,8 +56,10 @@ pub struct Impersonation {
     pub started: String,
     pub expires: String,
     pub ended: Option<String>,
-    /// `ended`, `logout`, `expired`, `revoked` or `user_changed`.
+    /// `ended`, `logout`, `expired`, `idle`, `revoked` or `user_changed`.
     pub end_reason: Option<String>,
+    /// A "view as": every write was refused while it ran.
+    pub read_only: bool,
     /// Not ended and not expired.
     pub active: bool,
 }
@@ -75,31 +71,6 @@ pub struct PaginatedImpersonationList {
     results: Vec<Impersonation>,
     #[schema(value_type = Object)]
     autocomplete: Value,
-}
-
-/// The reason from an optional JSON body; `Err` carries the body's own errors.
-fn reason_from(body: &[u8], required: bool) -> Result<String, ApiError> {
-    let value: Value = if body.iter().all(u8::is_ascii_whitespace) {
-        json!({})
-    } else {
-        serde_json::from_slice(body)
-            .map_err(|e| ApiError::BadRequest(format!("JSON parse error - {e}")))?
-    };
-    let reason = match value.get("reason") {
-        None | Some(Value::Null) => String::new(),
-        Some(Value::String(s)) => s.trim().to_owned(),
-        Some(_) => return Err(ApiError::field("reason", "Not a valid string.")),
-    };
-    if required && reason.is_empty() {
-        return Err(ApiError::field("reason", "This field is required."));
-    }
-    if reason.chars().count() > MAX_REASON || reason.contains('\0') {
-        return Err(ApiError::field(
-            "reason",
-            format!("Ensure this field has no more than {MAX_REASON} characters."),
-        ));
-    }
-    Ok(reason)
 }
 
 #[utoipa::path(post, path = "/api/v3/core/users/{pk}/impersonate/", tag = "core", params(("pk" = i64, Path)),
@@ -127,7 +98,10 @@ pub async fn impersonate(
             "Already impersonating; end the current impersonation first.",
         ));
     }
-    identity.require(Permission::Impersonate)?;
+    // Rule 4 takes either codename; the read-only one only for a "view as".
+    let body = StartBody::read(&body);
+    let read_only = body.read_only(settings.read_only_default);
+    policy::may_start_impersonation(&identity.user.grants, read_only)?;
     if !settings.enabled {
         return Err(ApiError::Unauthorized);
     }
@@ -138,22 +112,35 @@ pub async fn impersonate(
         return Err(ApiError::Unauthorized);
     }
     policy::may_impersonate(&caller.grants, &target.grants)?;
-    let reason = reason_from(&body, settings.require_reason)?;
+    let reason = body.reason(settings.require_reason)?;
+    let now = chrono::Utc::now();
+    policy::may_start_with_password_from(
+        identity.authenticated_at,
+        now.timestamp(),
+        settings.reauth_within.0,
+    )?;
 
-    let expires = time::format(chrono::Utc::now() + settings.max_duration.0);
+    let expires = time::format(now + settings.max_duration.0);
     let caller_id = caller.user.id;
     let actor = identity.actor();
     let started = state
         .db
         .write(move |c| {
-            let imp = impersonations::start(c, caller_id, pk, &reason, &expires)?;
+            let new = NewImpersonation {
+                original: caller_id,
+                target: pk,
+                reason: &reason,
+                expires: &expires,
+                read_only,
+            };
+            let imp = impersonations::start(c, &new)?;
             let target = users::get(c, pk)?;
             let actor = events::Actor {
                 on_behalf_of: Some(UserRef::of(&target)),
                 ..actor
             };
-            let context =
-                json!({"reason": reason, "impersonation": imp.uuid, "expires": imp.expires});
+            let context = json!({"reason": reason, "impersonation": imp.uuid,
+                                 "expires": imp.expires, "read_only": read_only});
             events::record(c, &actor, EventAction::ImpersonationStarted, context)?;
             Ok(imp)
         })
@@ -202,6 +189,7 @@ fn render(
                 expires: r.expires,
                 ended: r.ended,
                 end_reason: r.end_reason,
+                read_only: r.read_only,
             })
         })
         .collect()
@@ -239,10 +227,12 @@ pub async fn list(
     errors.finish()?;
     let page = Page::from_query(&q)?;
     let install_id = state.install_id.clone();
+    let idle = state.config.impersonation.idle_timeout.0;
     let (count, items) = state
         .db
         .write(move |c| {
             impersonations::expire_due(c)?;
+            impersonations::end_idle(c, idle)?;
             let (count, rows) = impersonations::list(c, &filter, page.offset(), page.size)?;
             Ok((count, render(c, rows, &install_id)?))
         })

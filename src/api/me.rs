@@ -8,6 +8,7 @@ use crate::state::AppState;
 use actix_web::http::Method;
 use actix_web::web::{self, Json};
 use serde::Serialize;
+use std::time::Duration;
 use utoipa::ToSchema;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -58,6 +59,8 @@ pub struct SessionUser {
     /// counts down to `expires`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub impersonation: Option<RunningImpersonation>,
+    /// Impersonations of `user` they have not acknowledged yet (a standin addition).
+    pub unseen_impersonations: i64,
 }
 
 /// What the impersonator may see of their running impersonation.
@@ -68,6 +71,10 @@ pub struct RunningImpersonation {
     pub reason: String,
     pub started: String,
     pub expires: String,
+    /// A "view as": every write is refused.
+    pub read_only: bool,
+    /// When it ends without a request before then; `null` when there is no idle limit.
+    pub idle_expires: Option<String>,
 }
 
 fn name_pks(rows: &[(String, String)]) -> Vec<NamePk> {
@@ -100,7 +107,8 @@ fn user_self(p: &Principal, install_id: &str, is_current: bool) -> UserSelf {
 }
 
 /// The `SessionUser` body for `identity`: everything it needs was loaded with it.
-pub fn session_user(identity: &Identity, install_id: &str) -> SessionUser {
+/// `idle` is the impersonation idle limit (zero: none).
+pub fn session_user(identity: &Identity, install_id: &str, idle: Duration) -> SessionUser {
     let user = user_self(&identity.user, install_id, true);
     SessionUser {
         original: identity
@@ -115,7 +123,10 @@ pub fn session_user(identity: &Identity, install_id: &str) -> SessionUser {
                 reason: i.reason.clone(),
                 started: i.started.clone(),
                 expires: i.expires.clone(),
+                read_only: i.read_only,
+                idle_expires: i.idle_expires(idle),
             }),
+        unseen_impersonations: identity.unseen_impersonations,
         // standin keeps one account per browser session; 2026 clients map over this.
         users: vec![user.clone()],
         user,
@@ -128,7 +139,8 @@ pub async fn me(
     identity: Identity,
     state: web::Data<AppState>,
 ) -> Result<Json<SessionUser>, ApiError> {
-    Ok(Json(session_user(&identity, &state.install_id)))
+    let idle = state.config.impersonation.idle_timeout.0;
+    Ok(Json(session_user(&identity, &state.install_id, idle)))
 }
 
 #[derive(utoipa::OpenApi)]

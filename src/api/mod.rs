@@ -3,13 +3,16 @@
 
 pub mod auth;
 pub mod body;
+pub mod confirm;
 pub mod events;
 pub mod group_members;
 pub mod group_request;
 pub mod groups;
 pub mod health;
 pub mod impersonation;
+pub mod impersonation_request;
 pub mod me;
+pub mod my_impersonations;
 pub mod openapi;
 pub mod pagination;
 pub mod query;
@@ -30,7 +33,9 @@ use std::sync::Mutex;
 /// Mounts every API route.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.configure(auth::configure)
+        .configure(confirm::configure)
         .configure(me::configure)
+        .configure(my_impersonations::configure)
         .configure(impersonation::configure)
         // After `me` and `impersonate_end`: `/core/users/{pk}` would otherwise claim them.
         .configure(users::configure)

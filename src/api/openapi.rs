@@ -38,7 +38,9 @@ pub fn document() -> utoipa::openapi::OpenApi {
     let mut doc = ApiDoc::openapi();
     for part in [
         super::auth::Doc::openapi(),
+        super::confirm::Doc::openapi(),
         super::me::Doc::openapi(),
+        super::my_impersonations::Doc::openapi(),
         super::users::Doc::openapi(),
         super::impersonation::Doc::openapi(),
         super::groups::Doc::openapi(),

@@ -1,6 +1,6 @@
-//! The one identity extractor (CONTRACT §2, §6): who logged in (`original`, while
-//! impersonating) and who the request acts as (`user`), both re-read from the
-//! database on every request. Handlers never touch session keys.
+//! The one identity extractor: who logged in (`original`, while impersonating) and
+//! who the request acts as (`user`), both re-read from the database on every
+//! request. Handlers never touch session keys.
 
 use super::{client, csrf, session};
 use crate::domain::Permission;
@@ -12,10 +12,13 @@ use crate::store::events::{Actor, UserRef};
 use crate::store::impersonations::{self, EndReason, Impersonation};
 use crate::store::permissions::Grants;
 use crate::store::users::{self, User};
-use crate::store::{StoreError, tokens};
+use crate::store::{StoreError, impersonation_history, tokens};
 use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
+use check::{Checked, check};
 use futures_util::future::LocalBoxFuture;
 use rusqlite::Connection;
+
+mod check;
 
 /// A user together with what they may do.
 #[derive(Debug, Clone)]
@@ -73,6 +76,11 @@ pub struct Identity {
     pub impersonation: Option<Impersonation>,
     pub via: Via,
     pub client_ip: Option<String>,
+    /// Unix second the person signed in last entered their password (login or
+    /// confirm); `None` for tokens.
+    pub authenticated_at: Option<i64>,
+    /// Impersonations of `user` that they have not acknowledged yet.
+    pub unseen_impersonations: i64,
 }
 
 impl Identity {
@@ -83,6 +91,7 @@ impl Identity {
             user_id: self.user.user.id,
             grants: self.user.grants,
             impersonating: self.is_impersonating(),
+            read_only: self.impersonation.as_ref().is_some_and(|i| i.read_only),
         }
     }
 
@@ -143,11 +152,14 @@ async fn resolve(req: &HttpRequest) -> Result<Identity, ApiError> {
     let client_ip =
         client::client_ip(req, &state.config.server.trusted_proxies).map(|ip| ip.to_string());
     if let Some(key) = bearer_key(req) {
-        let user = state
+        let (user, unseen) = state
             .db
             .read(move |c| match tokens::authenticate(c, &key)? {
                 Some(id) => match users::find(c, id)? {
-                    Some(u) if u.is_active => Principal::load(c, u).map(Some),
+                    Some(u) if u.is_active => {
+                        let unseen = impersonation_history::unseen(c, u.id)?;
+                        Ok(Some((Principal::load(c, u)?, unseen)))
+                    }
                     _ => Ok(None),
                 },
                 None => Ok(None),
@@ -161,6 +173,8 @@ async fn resolve(req: &HttpRequest) -> Result<Identity, ApiError> {
             impersonation: None,
             via: Via::Token,
             client_ip,
+            authenticated_at: None,
+            unseen_impersonations: unseen,
         });
     }
 
@@ -172,19 +186,24 @@ async fn resolve(req: &HttpRequest) -> Result<Identity, ApiError> {
         Checked::Revoked
     } else {
         let data = data.clone();
-        state.db.read(move |c| check(c, &data)).await?
+        let idle = state.config.impersonation.idle_timeout.0;
+        state.db.read(move |c| check(c, &data, idle)).await?
     };
+    let authenticated_at = Some(data.authenticated_at);
     let identity = match checked {
         Checked::Valid {
             user,
             original,
             impersonation,
+            unseen,
         } => Identity {
             user,
             original,
             impersonation,
             via: Via::Session,
             client_ip,
+            authenticated_at,
+            unseen_impersonations: unseen,
         },
         Checked::Revoked => {
             // The person was deleted, deactivated or had their sessions revoked: the
@@ -210,6 +229,7 @@ async fn resolve(req: &HttpRequest) -> Result<Identity, ApiError> {
         Checked::ImpersonationOver {
             reason,
             person,
+            unseen,
             end_session,
         } => {
             if let Some(uuid) = data.impersonation_id.clone() {
@@ -232,88 +252,31 @@ async fn resolve(req: &HttpRequest) -> Result<Identity, ApiError> {
                 impersonation: None,
                 via: Via::Session,
                 client_ip,
+                authenticated_at,
+                unseen_impersonations: unseen,
             }
         }
     };
     csrf::check_double_submit(req)?;
+    if let Some(imp) = &identity.impersonation
+        && imp.needs_touch(chrono::Utc::now())
+    {
+        // The idle limit counts from here; written through the writer at most every
+        // 30 s per impersonation.
+        let uuid = imp.uuid.clone();
+        state
+            .db
+            .write(move |c| impersonations::touch(c, &uuid))
+            .await?;
+    }
+    if csrf::is_unsafe(req.method()) && !ends_impersonation_or_session(req) {
+        policy::may_write(&identity.caller())?;
+    }
     Ok(identity)
 }
 
-// Built once per request and consumed at once: boxing would only add allocations.
-#[allow(clippy::large_enum_variant)]
-enum Checked {
-    Valid {
-        user: Principal,
-        original: Option<Principal>,
-        impersonation: Option<Impersonation>,
-    },
-    /// The cookie no longer stands for anyone.
-    Revoked,
-    /// The impersonation the cookie carries is over; act as `person` again, or end the
-    /// session when `end_session`.
-    ImpersonationOver {
-        reason: EndReason,
-        person: Principal,
-        end_session: bool,
-    },
-}
-
-fn check(c: &Connection, data: &session::SessionData) -> Result<Checked, StoreError> {
-    let person = match users::find(c, data.person())? {
-        Some(u) if u.is_active && u.auth_epoch == data.auth_epoch => Principal::load(c, u)?,
-        _ => return Ok(Checked::Revoked),
-    };
-    let Some(imp_id) = &data.impersonation_id else {
-        return Ok(Checked::Valid {
-            user: person,
-            original: None,
-            impersonation: None,
-        });
-    };
-    let over = |reason, person, end_session| {
-        Ok(Checked::ImpersonationOver {
-            reason,
-            person,
-            end_session,
-        })
-    };
-    let imp = match impersonations::find(c, imp_id)? {
-        Some(imp)
-            if imp.original_user_id == person.user.id && imp.target_user_id == data.user_id =>
-        {
-            imp
-        }
-        // Gone with its target, or not the one this person started.
-        _ => return over(EndReason::UserChanged, person, false),
-    };
-    if !person.grants.holds(Permission::Impersonate) {
-        return over(EndReason::UserChanged, person, true);
-    }
-    if imp.ended.is_some() {
-        let reason = match imp.end_reason.as_deref() {
-            Some("revoked") => EndReason::Revoked,
-            Some("expired") => EndReason::Expired,
-            Some("logout") => EndReason::Logout,
-            Some("user_changed") => EndReason::UserChanged,
-            _ => EndReason::Ended,
-        };
-        return over(reason, person, false);
-    }
-    if !imp.is_active_at(&crate::domain::now()) {
-        return over(EndReason::Expired, person, false);
-    }
-    let Some(target) = users::find(c, data.user_id)? else {
-        return over(EndReason::UserChanged, person, false);
-    };
-    let target = Principal::load(c, target)?;
-    // Cover is asked again on every request: once the target holds what the
-    // impersonator lacks, acting as them would be an escalation.
-    if policy::may_impersonate(&person.grants, &target.grants).is_err() {
-        return over(EndReason::UserChanged, person, false);
-    }
-    Ok(Checked::Valid {
-        user: target,
-        original: Some(person),
-        impersonation: Some(imp),
-    })
+/// The writes a read-only impersonation may still make: ending it, or logging out.
+fn ends_impersonation_or_session(req: &HttpRequest) -> bool {
+    let path = req.path().trim_end_matches('/');
+    path == "/api/v3/core/users/impersonate_end" || path == "/api/v3/auth/logout"
 }

@@ -141,6 +141,16 @@ pub fn end_impersonation(req: &HttpRequest) -> Result<(), ApiError> {
     put(s, USER_ID, data.person())
 }
 
+/// Notes that the person signed in has just entered their password again (a
+/// confirm): the cookie is re-issued with a new `authenticated_at`.
+pub fn password_entered(req: &HttpRequest) -> Result<(), ApiError> {
+    let s = &req.get_session();
+    if read_from(s).is_none() {
+        return Err(ApiError::NotAuthenticated);
+    }
+    put(s, AUTHENTICATED_AT, chrono::Utc::now().timestamp())
+}
+
 /// Ends the session: the cookie is cleared on the response.
 pub fn clear(req: &HttpRequest) {
     req.get_session().purge();

@@ -165,6 +165,14 @@ pub struct Impersonation {
     #[serde(deserialize_with = "lenient::flag")]
     pub require_reason: bool,
     pub max_duration: Span,
+    /// Whether a start without `read_only` is read-only.
+    #[serde(deserialize_with = "lenient::flag")]
+    pub read_only_default: bool,
+    /// How long after entering a password one may start an impersonation without
+    /// entering it again; 0 turns the check off.
+    pub reauth_within: Span,
+    /// An impersonation with no request for this long ends; 0 turns the limit off.
+    pub idle_timeout: Span,
 }
 
 impl Default for Impersonation {
@@ -173,6 +181,9 @@ impl Default for Impersonation {
             enabled: true,
             require_reason: true,
             max_duration: Span::secs(3600),
+            read_only_default: false,
+            reauth_within: Span::secs(600),
+            idle_timeout: Span::secs(900),
         }
     }
 }

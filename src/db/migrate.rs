@@ -8,6 +8,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../schema.sql"),
     include_str!("migrations/0002_revoked_sessions.sql"),
     include_str!("migrations/0003_token_events.sql"),
+    include_str!("migrations/0004_impersonation_visibility.sql"),
 ];
 
 /// The schema version this binary writes.

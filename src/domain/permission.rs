@@ -15,6 +15,7 @@ pub enum Permission {
     DeleteUser,
     EndImpersonation,
     Impersonate,
+    ImpersonateReadOnly,
     ResetUserPassword,
     ViewGroup,
     ViewImpersonation,
@@ -26,7 +27,7 @@ pub enum Permission {
 
 impl Permission {
     /// Every permission, in the order of their codenames.
-    pub const ALL: [Permission; 15] = [
+    pub const ALL: [Permission; 16] = [
         Permission::AddGroup,
         Permission::AddUser,
         Permission::ChangeGroup,
@@ -35,6 +36,7 @@ impl Permission {
         Permission::DeleteUser,
         Permission::EndImpersonation,
         Permission::Impersonate,
+        Permission::ImpersonateReadOnly,
         Permission::ResetUserPassword,
         Permission::ViewGroup,
         Permission::ViewImpersonation,
@@ -55,6 +57,7 @@ impl Permission {
             Permission::DeleteUser => "core.delete_user",
             Permission::EndImpersonation => "core.end_impersonation",
             Permission::Impersonate => "core.impersonate",
+            Permission::ImpersonateReadOnly => "core.impersonate_read_only",
             Permission::ResetUserPassword => "core.reset_user_password",
             Permission::ViewGroup => "core.view_group",
             Permission::ViewImpersonation => "core.view_impersonation",

@@ -21,7 +21,10 @@
 //!   ([`may_change_holdings`]), and other actions on the impersonator's own behalf are
 //!   refused ([`refuse_while_impersonating`]);
 //! - an impersonation lasts only while the impersonator still covers the target
-//!   ([`may_impersonate`], asked again on every request).
+//!   ([`may_impersonate`], asked again on every request) and holds a codename that
+//!   allows it ([`may_start_impersonation`]); starting one needs a recent password
+//!   ([`may_start_with_password_from`]); a read-only one writes nothing
+//!   ([`may_write`]).
 //!
 //! Superusers are exempt from every rule but the impersonation ones.
 
@@ -43,6 +46,9 @@ pub enum Refusal {
     ImpersonateSuperuser,
     ImpersonateNotCovered,
     WhileImpersonating,
+    ReadOnlyTier,
+    ReadOnly,
+    ReauthRequired,
 }
 
 impl std::fmt::Display for Refusal {
@@ -68,7 +74,15 @@ impl Refusal {
                 "You cannot impersonate a user who holds permissions you do not have."
             }
             Refusal::WhileImpersonating => "Not allowed while impersonating.",
+            Refusal::ReadOnlyTier => "You may only view as this user (read-only).",
+            Refusal::ReadOnly => "This impersonation is read-only.",
+            Refusal::ReauthRequired => "Confirm your password to continue.",
         }
+    }
+
+    /// The machine-readable `code` sent beside the detail, for the ones a client acts on.
+    pub fn code(self) -> Option<&'static str> {
+        (self == Refusal::ReauthRequired).then_some("reauth_required")
     }
 }
 
@@ -79,6 +93,8 @@ pub struct Caller {
     pub user_id: i64,
     pub grants: Grants,
     pub impersonating: bool,
+    /// Inside a read-only impersonation ("view as").
+    pub read_only: bool,
 }
 
 /// A user a request would act on, with what they hold now.
@@ -139,6 +155,48 @@ pub fn may_set_password(caller: &Caller, target: &Target) -> Result<(), Refusal>
     }
     require(caller, Permission::ResetUserPassword)?;
     may_act_on_user(caller, target)
+}
+
+/// Whether a holder of `grants` may start (and go on with) an impersonation: either
+/// codename will do, but `core.impersonate_read_only` alone only for a read-only one.
+pub fn may_start_impersonation(grants: &Grants, read_only: bool) -> Result<(), Refusal> {
+    if grants.holds(Permission::Impersonate) {
+        Ok(())
+    } else if !grants.holds(Permission::ImpersonateReadOnly) {
+        Err(Refusal::PermissionDenied)
+    } else if read_only {
+        Ok(())
+    } else {
+        Err(Refusal::ReadOnlyTier)
+    }
+}
+
+/// Starting an impersonation needs a password entered (at login or a confirm) at
+/// most `within` ago, so a session left open cannot be used to become others; a
+/// zero `within` turns this off. Times are Unix seconds; `None` (no password ever
+/// entered in this session) is stale.
+pub fn may_start_with_password_from(
+    entered_at: Option<i64>,
+    now: i64,
+    within: std::time::Duration,
+) -> Result<(), Refusal> {
+    let within = i64::try_from(within.as_secs()).unwrap_or(i64::MAX);
+    match entered_at {
+        _ if within == 0 => Ok(()),
+        Some(at) if now.saturating_sub(at) <= within => Ok(()),
+        _ => Err(Refusal::ReauthRequired),
+    }
+}
+
+/// Any write (every POST, PUT, PATCH, DELETE but ending the impersonation or the
+/// session, which the caller leaves out) is refused inside a read-only
+/// impersonation, before anything else about the request is looked at.
+pub fn may_write(caller: &Caller) -> Result<(), Refusal> {
+    if caller.read_only {
+        Err(Refusal::ReadOnly)
+    } else {
+        Ok(())
+    }
 }
 
 /// Whether `original` may act as `target`: asked when an impersonation starts and

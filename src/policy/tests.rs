@@ -12,6 +12,7 @@ fn caller(id: i64, perms: &[P]) -> Caller {
         user_id: id,
         grants: Grants::of(set(perms)),
         impersonating: false,
+        read_only: false,
     }
 }
 
@@ -20,6 +21,7 @@ fn superuser(id: i64) -> Caller {
         user_id: id,
         grants: Grants::superuser(),
         impersonating: false,
+        read_only: false,
     }
 }
 
@@ -277,4 +279,52 @@ fn parents_flags_and_deletes_that_move_superuser_status_need_a_superuser() {
         may_take_superuser_status_of(&superuser(2), &Grants::superuser()),
         Ok(())
     );
+}
+
+#[test]
+fn the_read_only_codename_alone_starts_only_read_only_impersonations() {
+    let full = Grants::of(set(&[P::Impersonate]));
+    let viewer = Grants::of(set(&[P::ImpersonateReadOnly]));
+    assert_eq!(may_start_impersonation(&full, false), Ok(()));
+    assert_eq!(may_start_impersonation(&full, true), Ok(()));
+    assert_eq!(may_start_impersonation(&viewer, true), Ok(()));
+    assert_eq!(
+        may_start_impersonation(&viewer, false),
+        Err(Refusal::ReadOnlyTier)
+    );
+    assert_eq!(
+        may_start_impersonation(&Grants::of(set(&[P::ViewUser])), true),
+        Err(Refusal::PermissionDenied)
+    );
+}
+
+#[test]
+fn starting_an_impersonation_needs_a_recent_password_unless_turned_off() {
+    let ten_minutes = std::time::Duration::from_secs(600);
+    assert_eq!(
+        may_start_with_password_from(Some(1_000), 1_600, ten_minutes),
+        Ok(())
+    );
+    assert_eq!(
+        may_start_with_password_from(Some(1_000), 1_601, ten_minutes),
+        Err(Refusal::ReauthRequired)
+    );
+    assert_eq!(
+        may_start_with_password_from(None, 1_000, ten_minutes),
+        Err(Refusal::ReauthRequired)
+    );
+    assert_eq!(
+        may_start_with_password_from(None, 1_000, std::time::Duration::ZERO),
+        Ok(())
+    );
+    assert_eq!(Refusal::ReauthRequired.code(), Some("reauth_required"));
+}
+
+#[test]
+fn a_read_only_impersonation_writes_nothing() {
+    let mut c = superuser(1);
+    c.impersonating = true;
+    assert_eq!(may_write(&c), Ok(()));
+    c.read_only = true;
+    assert_eq!(may_write(&c), Err(Refusal::ReadOnly));
 }

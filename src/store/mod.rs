@@ -7,6 +7,7 @@ pub mod group_changes;
 pub mod group_views;
 pub mod groups;
 pub mod holdings;
+pub mod impersonation_history;
 pub mod impersonations;
 pub mod meta;
 pub mod paging;

@@ -60,6 +60,8 @@ struct World {
     impersonation: String,
     /// The identifier of a token of the caller's own.
     token: String,
+    /// The password of the person signed in.
+    password: String,
 }
 
 struct Row {
@@ -91,6 +93,20 @@ fn rows() -> Vec<Row> {
             url: |_| "/api/v3/auth/login/".into(),
             body: |_| json!({"username": "admin", "password": "wrong-password"}),
             want: [Refused("Invalid username or password."); 5],
+        },
+        Row {
+            method: Method::POST,
+            route: "/api/v3/auth/confirm/",
+            url: |_| "/api/v3/auth/confirm/".into(),
+            body: |w| json!({"password": w.password}),
+            want: [Status(204); 5],
+        },
+        Row {
+            method: Method::POST,
+            route: "/api/v3/core/users/me/impersonations/seen/",
+            url: |_| "/api/v3/core/users/me/impersonations/seen/".into(),
+            body: none,
+            want: [Status(204), Status(204), Status(204), WHILE, Status(204)],
         },
         Row {
             method: Method::POST,
@@ -328,6 +344,11 @@ async fn cell(kind: Kind) -> (TestApp, World, Client) {
         spare,
         impersonation,
         token: token_of(&app, caller),
+        password: match kind {
+            Kind::Superuser => ADMIN_PASSWORD.to_owned(),
+            Kind::Lesser => "pw-lesser-123456".to_owned(),
+            _ => "pw-peer-123456".to_owned(),
+        },
     };
     (app, world, client)
 }

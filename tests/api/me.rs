@@ -69,8 +69,13 @@ async fn me_for_the_superuser_lists_every_permission_and_no_original() {
     assert!(body["user"]["groups"][0]["pk"].is_string());
     assert_eq!(
         body["user"]["system_permissions"].as_array().unwrap().len(),
-        15
+        16
     );
+    assert!(
+        (body["user"]["system_permissions"].as_array().unwrap())
+            .contains(&json!("core.impersonate_read_only"))
+    );
+    assert_eq!(body["unseen_impersonations"], 0);
     assert_eq!(body["users"], json!([body["user"].clone()]));
 }
 
@@ -129,6 +134,6 @@ async fn permissions_and_superuser_status_come_through_group_ancestors() {
     );
     assert_eq!(
         body["user"]["system_permissions"].as_array().unwrap().len(),
-        15
+        16
     );
 }
