@@ -180,7 +180,7 @@ function drawBanner() {
     const end = impersonationEnd();
     if (!end) return;
     const ms = Math.max(0, end.at - serverNow());
-    const s = Math.ceil(ms / 1000);
+    const s = Math.floor(ms / 1000);
     left.textContent = `${String(Math.floor(s / 60)).padStart(2, '0')}:${String(s % 60).padStart(2, '0')} left`;
     why.hidden = !end.idle;
     why.title = end.idle ? 'Ends this soon unless you use the page; any request counts.' : '';
