@@ -142,9 +142,8 @@ fn session_middleware(config: &Config, key: Key) -> SessionMiddleware<CookieSess
 }
 
 /// Every minute, ends impersonations past their `max_duration` or idle for longer
-/// than `idle` (so the record and
-/// its event do not wait for the impersonator's next request) and merges fragmented
-/// search indexes; every hour, deletes events older than `retention_days` and
+/// than `idle` (so the record and its event do not wait for the impersonator's next
+/// request) and merges fragmented search indexes; every hour, deletes events older than `retention_days` and
 /// revocations of sessions too old to be accepted anyway.
 fn spawn_maintenance(db: Db, lifetime: Arc<SessionLifetime>, retention_days: u32, idle: Duration) {
     actix_web::rt::spawn(async move {

@@ -3,6 +3,7 @@
 use super::body::Body;
 use super::endpoint;
 use super::me::{SessionUser, session_user};
+use crate::auth::attempt::attempt;
 use crate::auth::identity::app_state;
 use crate::auth::{Identity, Principal, Via, client, csrf, session};
 use crate::domain::EventAction;
@@ -59,27 +60,9 @@ pub async fn login(
         ));
     };
     let ip = client::client_ip(&req, &state.config.server.trusted_proxies).map(|i| i.to_string());
-    // Counted now, not after the slow password check, so concurrent attempts cannot
-    // all get past the limit.
-    state
-        .throttle
-        .begin(&username, ip.as_deref())
-        .map_err(ApiError::Throttled)?;
-
-    let name = username.clone();
-    let candidate = state
-        .db
-        .read(move |c| users::login_candidate(c, &name))
-        .await?;
-    // Unknown users are verified against a dummy hash so every failure costs the same.
-    let hash = candidate.as_ref().and_then(|c| c.password_hash.clone());
-    let password_ok = state
-        .passwords
-        .verify(hash, password)
-        .await
-        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    let candidate = attempt(&state, &username, ip.as_deref(), password).await?;
     let user_id = match candidate {
-        Some(c) if password_ok && c.is_active => c.id,
+        Some(c) if c.is_active => c.id,
         _ => {
             let actor = Actor::anonymous(ip);
             // Any body up to server.max_body could be sent as a username; the log

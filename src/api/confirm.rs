@@ -4,11 +4,12 @@
 
 use super::endpoint;
 use super::openapi::{GenericError, ValidationError};
+use crate::auth::attempt::attempt;
 use crate::auth::{Identity, Via, client, session};
 use crate::domain::EventAction;
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::store::{events, users};
+use crate::store::events;
 use actix_web::http::Method;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::{Value, json};
@@ -51,20 +52,9 @@ pub async fn confirm(
     let person = identity.original.as_ref().unwrap_or(&identity.user);
     let username = person.user.username.clone();
     let ip = client::client_ip(&req, &state.config.server.trusted_proxies).map(|i| i.to_string());
-    state
-        .throttle
-        .begin(&username, ip.as_deref())
-        .map_err(ApiError::Throttled)?;
-    let name = username.clone();
-    let hash = state
-        .db
-        .read(move |c| Ok(users::login_candidate(c, &name)?.and_then(|u| u.password_hash)))
-        .await?;
-    let right = state
-        .passwords
-        .verify(hash, password)
-        .await
-        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    let right = attempt(&state, &username, ip.as_deref(), password)
+        .await?
+        .is_some();
     if !right {
         let actor = identity.actor();
         state

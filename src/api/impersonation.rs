@@ -12,9 +12,8 @@ use crate::error::ApiError;
 use crate::policy;
 use crate::state::AppState;
 use crate::store::events::{self, UserRef};
-use crate::store::impersonations::{
-    self, EndReason, Impersonation as Row, ImpersonationFilter, NewImpersonation,
-};
+use crate::store::impersonation_list::{self, ImpersonationFilter};
+use crate::store::impersonations::{self, EndReason, Impersonation as Row, NewImpersonation};
 use crate::store::{StoreError, permissions, users};
 use actix_web::http::Method;
 use actix_web::web::{self, Json};
@@ -233,7 +232,7 @@ pub async fn list(
         .write(move |c| {
             impersonations::expire_due(c)?;
             impersonations::end_idle(c, idle)?;
-            let (count, rows) = impersonations::list(c, &filter, page.offset(), page.size)?;
+            let (count, rows) = impersonation_list::list(c, &filter, page.offset(), page.size)?;
             Ok((count, render(c, rows, &install_id)?))
         })
         .await?;

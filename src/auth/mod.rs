@@ -1,6 +1,7 @@
 //! Who is calling: passwords, login throttling, the signed session, CSRF, API tokens,
 //! and the one identity extractor that handlers use.
 
+pub mod attempt;
 pub mod client;
 pub mod csrf;
 pub mod identity;

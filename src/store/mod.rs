@@ -8,6 +8,7 @@ pub mod group_views;
 pub mod groups;
 pub mod holdings;
 pub mod impersonation_history;
+pub mod impersonation_list;
 pub mod impersonations;
 pub mod meta;
 pub mod paging;
