@@ -8,7 +8,7 @@
 mod admin;
 mod assets;
 mod impersonation;
-mod view_as;
+mod visible_impersonation;
 mod webdriver;
 
 use crate::helpers::{ADMIN_PASSWORD, TestApp};

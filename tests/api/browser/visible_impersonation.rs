@@ -137,6 +137,10 @@ async fn impersonation_is_read_only_by_default_asks_for_a_fresh_password_and_is_
     b.wait_gone("#banner").await;
     b.wait_visible("#user-form").await;
     assert!(b.visible("#impersonate").await);
+    // The admins' list marks it read-only too.
+    b.goto("/admin/#/impersonations?all=1").await;
+    let row = b.wait_text("#impersonations-table tbody tr", REASON).await;
+    assert!(row.contains("Read-only"), "{row}");
     log_out(&b).await;
 
     // Holding only core.impersonate_read_only: no choice, always read-only.
