@@ -28,6 +28,14 @@ function csrfToken() {
   return '';
 }
 
+// How far the server's clock is ahead of this one, from the `Date` of its answers
+// (whole seconds, so +500 ms is the best guess): the countdown of an impersonation
+// runs on the server's time.
+let skew = 0;
+
+/** The server's time now, in milliseconds, as well as this page can tell. */
+export const serverNow = () => Date.now() + skew;
+
 let guard = null;
 /** `fn` runs before every request not marked `unguarded`; it may throw to stop it. */
 export function guardRequests(fn) {
@@ -48,6 +56,9 @@ export async function api(method, path, body, { unguarded = false } = {}) {
   if (method !== 'GET') headers['X-Standin-CSRF'] = csrfToken();
   if (guard && !unguarded) await guard();
   const res = await fetch('/api/v3' + path, init);
+  const date = Date.parse(res.headers.get('Date'));
+  // Only a real difference: each answer's estimate wanders by up to a second.
+  if (!Number.isNaN(date) && Math.abs(date + 500 - Date.now() - skew) > 1000) skew = date + 500 - Date.now();
   const text = await res.text();
   let data = null;
   if (text) {

@@ -1,13 +1,13 @@
 // The admin page: hash routes (#/users, #/users/5, …), the header, and the
 // impersonation banner. Every screen is drawn from the public JSON API only.
 import { h, byId } from './dom.js';
-import { api } from './api.js';
-import { session, can, impersonating, displayName, loadMe, remembered, remember, forget } from './session.js';
+import { api, serverNow } from './api.js';
+import { session, can, impersonating, readOnly, impersonationEnd, displayName, loadMe, remembered, forget } from './session.js';
 import { avatar, notify, clearNotices, errorPanel } from './ui.js';
 import { loginView } from './view-login.js';
 import { usersView } from './view-users.js';
 import { userView, newUserView } from './view-user.js';
-import { meView } from './view-me.js';
+import { meView, visits } from './view-me.js';
 import { groupsView, groupView, newGroupView } from './view-groups.js';
 import { rolesView, roleView, newRoleView } from './view-roles.js';
 import { eventsView } from './view-events.js';
@@ -38,6 +38,7 @@ const NAV = [
 ];
 
 const ENDED = 'The impersonation has ended (expired or revoked).';
+const READ_ONLY = 'This impersonation is read-only.';
 
 /** `#/users?search=x` → {path: 'users', query: URLSearchParams}. */
 function parseHash() {
@@ -66,6 +67,7 @@ export async function render() {
   if (ended) notify(ENDED, 'warn', { id: 'ended' });
   drawChrome();
   if (!session.me) {
+    visits.clear();
     main.replaceChildren(loginView(render));
     return;
   }
@@ -81,6 +83,10 @@ export async function render() {
   main.setAttribute('aria-busy', 'true');
   let screen;
   try {
+    await visits.draw();
+    if (seq !== renderSeq) return;
+    // The create screens are nothing but a form: none while only looking.
+    if (readOnly() && path.endsWith('/new')) throw Object.assign(new Error(READ_ONLY), { status: 403 });
     screen = await view({ params, query, rerender: render });
   } catch (e) {
     if (seq !== renderSeq) return;
@@ -137,6 +143,8 @@ async function logout() {
 // ---- Impersonation banner -------------------------------------------------------
 
 let ticker = null;
+// The end the page last asked the server about: asked once, not again every tick.
+let checkedEnd = null;
 
 function drawBanner() {
   const banner = byId('banner');
@@ -145,48 +153,47 @@ function drawBanner() {
   if (!impersonating()) {
     banner.hidden = true;
     banner.replaceChildren();
-    document.body.classList.remove('impersonating');
+    document.body.classList.remove('impersonating', 'read-only');
     return;
   }
   const me = session.me;
-  let info = remembered();
-  if (!info || info.target !== me.user.pk) info = { target: me.user.pk, reason: null, expires: null };
-  // Should `me` ever describe the running impersonation, its own times win.
-  const imp = me.impersonation;
-  if (imp && imp.expires) info = { ...info, reason: imp.reason ?? info.reason, expires: Date.parse(imp.expires) };
+  const info = remembered();
+  const reason = me.impersonation ? me.impersonation.reason : info && info.target === me.user.pk ? info.reason : null;
   const left = h('span', { class: 'countdown', id: 'countdown' });
+  const why = h('span', { class: 'countdown-why', id: 'countdown-why', hidden: true }, ' (idle limit)');
   banner.replaceChildren(
     h('span', { class: 'banner-text' },
       'You are impersonating ', h('strong', { id: 'banner-name' }, displayName(me.user)),
-      info.reason ? [' (', h('span', { id: 'banner-reason' }, info.reason), ')'] : null,
-      info.expires ? [' — ', left] : null,
+      reason ? [' (', h('span', { id: 'banner-reason' }, reason), ')'] : null,
+      readOnly() ? [' ', h('span', { class: 'banner-mode', id: 'banner-read-only', title: 'You can look, but every change is refused.' }, 'read-only')] : null,
+      impersonationEnd() ? [' — ', left, why] : null,
       ' — '),
     h('button', { type: 'button', class: 'btn btn-banner', id: 'end-impersonation', onclick: endImpersonation }, 'End impersonation'));
   banner.hidden = false;
   document.body.classList.add('impersonating');
-  if (info.expires) {
-    const tick = () => {
-      const ms = Math.max(0, info.expires - Date.now());
-      const s = Math.ceil(ms / 1000);
-      left.textContent = `${String(Math.floor(s / 60)).padStart(2, '0')}:${String(s % 60).padStart(2, '0')} left`;
-      if (ms === 0) {
-        clearInterval(ticker);
-        ticker = null;
-        // The server ends it on the request after its expiry: give the clocks a moment.
-        setTimeout(() => expired(info), 2000);
-      }
-    };
-    tick();
-    ticker = setInterval(tick, 1000);
-  }
-}
-
-/** The countdown ran out: ask the server. If it still runs, the estimate was off. */
-async function expired(info) {
-  const now = remembered();
-  if (!impersonating() || !now || now.target !== info.target) return;
-  remember({ ...now, expires: null });
-  await render();
+  document.body.classList.toggle('read-only', readOnly());
+  if (!impersonationEnd()) return;
+  // `me` is reloaded before every request while impersonating (session.js), so each
+  // tick reads the latest end: activity pushes the idle limit back.
+  const target = me.user.pk;
+  const tick = () => {
+    const end = impersonationEnd();
+    if (!end) return;
+    const ms = Math.max(0, end.at - serverNow());
+    const s = Math.floor(ms / 1000);
+    left.textContent = `${String(Math.floor(s / 60)).padStart(2, '0')}:${String(s % 60).padStart(2, '0')} left`;
+    why.hidden = !end.idle;
+    why.title = end.idle ? 'Ends this soon unless you use the page; any request counts.' : '';
+    if (ms === 0 && checkedEnd !== end.at) {
+      checkedEnd = end.at;
+      // The server ends it on the first request after its end: give the clocks a moment.
+      setTimeout(() => {
+        if (impersonating() && session.me.user.pk === target) render();
+      }, 2000);
+    }
+  };
+  tick();
+  ticker = setInterval(tick, 1000);
 }
 
 async function endImpersonation() {

@@ -1,18 +1,41 @@
 // Who is logged in (from `me`), what they may do, and the impersonation the page
 // started. Nothing secret is kept in the browser: the session cookie is HttpOnly, and
-// sessionStorage only holds the impersonation's target, reason and expected end.
+// sessionStorage only holds the impersonation's target and reason.
 import { api, ApiError, guardRequests } from './api.js';
 
 const KEY = 'standin.impersonation';
 
 export const session = { me: null };
 
-/** Whether the acting user holds `perm` (CONTRACT §3: superusers hold all). */
-export const can = (perm) => !!session.me && session.me.user.system_permissions.includes(perm);
 export const impersonating = () => !!(session.me && session.me.original);
+/** A read-only impersonation runs: the server refuses every write (CONTRACT §6a). */
+export const readOnly = () => impersonating() && !!(session.me.impersonation && session.me.impersonation.read_only);
+
+/**
+ * Whether the acting user may do `perm` (CONTRACT §3: superusers hold all). While a
+ * read-only impersonation runs only the `view_` codenames count, so every screen
+ * leaves out its write controls the way it does for someone without the permission.
+ */
+export function can(perm) {
+  if (!session.me || !session.me.user.system_permissions.includes(perm)) return false;
+  return !readOnly() || /\.view_/.test(perm);
+}
+
+/**
+ * When the running impersonation ends if nothing happens: its hard limit or its idle
+ * limit, whichever comes first (server time, ms), and which one it is; null if unknown.
+ */
+export function impersonationEnd() {
+  const imp = session.me && session.me.impersonation;
+  if (!imp) return null;
+  const hard = Date.parse(imp.expires);
+  const idle = imp.idle_expires ? Date.parse(imp.idle_expires) : NaN;
+  if (!Number.isNaN(idle) && (Number.isNaN(hard) || idle < hard)) return { at: idle, idle: true };
+  return Number.isNaN(hard) ? null : { at: hard, idle: false };
+}
 export const displayName = (u) => (u && (u.name || u.username)) || '';
 
-/** {target, reason, expires} remembered when this tab started the impersonation. */
+/** {target, reason} remembered when this tab started the impersonation. */
 export function remembered() {
   try {
     return JSON.parse(sessionStorage.getItem(KEY));

@@ -1,7 +1,7 @@
 // Small building blocks shared by the screens: fields and their errors, dialogs,
 // tables, pagination, notices.
 import { h, add, byId } from './dom.js';
-import { ApiError, qs } from './api.js';
+import { api, ApiError, qs } from './api.js';
 
 const dateFmt = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
 const dayFmt = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium' });
@@ -142,6 +142,37 @@ export function openDialog({ title, body, submitLabel, kind = 'primary', onSubmi
     document.body.append(dlg);
     dlg.showModal();
   });
+}
+
+/**
+ * Runs `fn`; when the server wants the password first (403 `reauth_required`, CONTRACT
+ * §6a), asks for it, confirms it, and runs `fn` once more. `username` is who signs in
+ * (for password managers). Cancelling the prompt fails with the server's message.
+ */
+export async function withFreshPassword(fn, username) {
+  try {
+    return await fn();
+  } catch (e) {
+    if (!(e instanceof ApiError && e.status === 403 && e.body && e.body.code === 'reauth_required')) throw e;
+    const pw = input({ type: 'password', autocomplete: 'current-password', id: 'reauth-password' });
+    const confirmed = await openDialog({
+      title: 'Confirm your password',
+      id: 'reauth-dialog',
+      body: [
+        h('p', { class: 'muted' }, e.message),
+        h('input', { type: 'text', name: 'username', autocomplete: 'username', value: username, hidden: true }),
+        field('password', 'Your password', pw, 'You have not entered it for a while; it is asked again before this.'),
+      ],
+      submitLabel: 'Confirm',
+      // A wrong password (403) or too many (429) stay in this dialog.
+      onSubmit: () => api('POST', '/auth/confirm/', { password: pw.value }).catch((err) => {
+        pw.value = '';
+        throw err.status === 403 || err.status === 429 ? { password: [err.message] } : err;
+      }),
+    });
+    if (!confirmed) throw e;
+    return fn();
+  }
 }
 
 /** Asks before something that cannot be undone. */

@@ -27,7 +27,7 @@ export async function impersonationsView({ query }) {
         h('td', { class: 'details' }, i.reason),
         h('td', { class: 'nowrap' }, when(i.started)),
         h('td', { class: 'nowrap' }, i.active ? when(i.expires) : when(i.ended || i.expires)),
-        h('td', null, i.active ? badge('Active', 'warn') : badge(i.end_reason || 'expired', 'muted')),
+        h('td', { class: 'nowrap' }, i.active ? badge('Active', 'warn') : badge(i.end_reason || 'expired', 'muted'), i.read_only && badge('Read-only', 'accent')),
         h('td', null, i.active && can('core.end_impersonation') && button('Revoke', () => revoke(i), 'danger', { 'data-revoke': i.pk }))));
       results.replaceChildren(table(['Admin', 'Acting as', 'Reason', 'Started', state.all ? 'Ends / ended' : 'Ends', 'Status', ''], rows,
         state.all ? 'No impersonations yet.' : 'Nobody is impersonating anyone right now.', { id: 'impersonations-table' }),

@@ -14,6 +14,7 @@ export const PERMISSIONS = [
   ]],
   ['Impersonation', [
     ['core.impersonate', 'Impersonate users'],
+    ['core.impersonate_read_only', 'View as users (read-only impersonation)'],
     ['core.view_impersonation', 'View impersonations'],
     ['core.end_impersonation', 'Revoke impersonations'],
   ]],

@@ -3,13 +3,9 @@
 import { h } from './dom.js';
 import { api } from './api.js';
 import { session, can, impersonating, displayName, loadMe, remember } from './session.js';
-import { avatar, badge, pageHeader, button, link, field, input, showErrors, clearErrors, openDialog, confirmDialog, notify, facts, when } from './ui.js';
+import { avatar, badge, pageHeader, button, link, field, input, showErrors, clearErrors, openDialog, confirmDialog, withFreshPassword, notify, facts, when } from './ui.js';
 import { userFields, loadChoices, chips } from './user-form.js';
 import { typeLabel } from './view-users.js';
-
-// CONTRACT §8 default `impersonation.max_duration`, used for the countdown only when
-// nothing better is known; when it reaches zero the page asks the server (app.js).
-const DEFAULT_MAX_DURATION = 3600 * 1000;
 
 export async function userView({ params, rerender }) {
   const pk = Number(params[0]);
@@ -23,7 +19,7 @@ export async function userView({ params, rerender }) {
   const acting = impersonating();
 
   const actions = [
-    can('core.impersonate') && !acting && !self && (!user.is_superuser || me.is_superuser)
+    (can('core.impersonate') || can('core.impersonate_read_only')) && !acting && !self && (!user.is_superuser || me.is_superuser)
       && button('Impersonate', () => impersonate(user), 'primary', { id: 'impersonate' }),
     (can('core.reset_user_password') || self) && !acting
       && button('Set password', () => setPassword(user), 'secondary', { id: 'set-password' }),
@@ -148,40 +144,32 @@ async function remove(user) {
   }
 }
 
-/** How long impersonations last, learned from the latest one the admin may see. */
-async function knownDuration() {
-  if (!can('core.view_impersonation')) return null;
-  try {
-    const last = (await api('GET', '/core/impersonations/?page_size=1')).results[0];
-    return last ? Date.parse(last.expires) - Date.parse(last.started) : null;
-  } catch {
-    return null;
-  }
-}
-
 function impersonate(user) {
   const reason = h('textarea', { rows: 3, maxlength: 1000, required: true, id: 'impersonate-reason' });
+  // Holders of only `core.impersonate_read_only` may only look (CONTRACT §6a).
+  const full = can('core.impersonate');
+  const readOnly = h('input', { type: 'checkbox', name: 'read_only', id: 'impersonate-read-only', checked: true });
+  const note = h('p', { class: 'muted', id: 'impersonate-note' });
+  const explain = () => note.replaceChildren(readOnly.checked
+    ? 'You will see what this user sees, but every change is refused, until you end it or it times out. It is recorded in the audit log, and they are told.'
+    : 'You will see and act as this user until you end the impersonation or it times out. It is recorded in the audit log, and they are told.');
+  readOnly.addEventListener('change', explain);
+  explain();
   return openDialog({
     title: `Impersonate ${displayName(user)}`,
     id: 'impersonate-dialog',
     body: [
-      h('p', { class: 'muted' }, 'You will see and act as this user until you end the impersonation or it times out. It is recorded in the audit log.'),
-      field('reason', 'Reason', reason, 'For example a ticket number.'),
+      note,
+      field('reason', 'Reason', reason, 'For example a ticket number. They will see it.'),
+      full ? h('label', { class: 'check', 'data-field': 'read_only' }, readOnly,
+        h('span', null, 'Read only', h('small', { class: 'muted' }, ' — look, but change nothing as them'))) : null,
     ],
     submitLabel: 'Impersonate',
     onSubmit: async () => {
-      let duration = await knownDuration();
-      const started = Date.now();
-      await api('POST', `/core/users/${user.pk}/impersonate/`, { reason: reason.value });
+      const body = { reason: reason.value, read_only: full ? readOnly.checked : true };
+      await withFreshPassword(() => api('POST', `/core/users/${user.pk}/impersonate/`, body), session.me.user.username);
+      remember({ target: user.pk, reason: reason.value.trim() });
       await loadMe();
-      // Now acting as the target; if they may list impersonations, read the real end.
-      if (can('core.view_impersonation')) {
-        try {
-          const cur = (await api('GET', `/core/impersonations/?active=true&target=${user.pk}&page_size=1`)).results[0];
-          if (cur) duration = Date.parse(cur.expires) - Date.parse(cur.started);
-        } catch { /* keep the estimate */ }
-      }
-      remember({ target: user.pk, reason: reason.value.trim(), expires: started + (duration || DEFAULT_MAX_DURATION) });
       location.hash = '#/';
     },
   });

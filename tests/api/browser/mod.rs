@@ -2,12 +2,13 @@
 //!
 //! Needs Debian's `chromium` and `chromium-driver`. Without them the tests pass and
 //! say they were skipped — unless `STANDIN_BROWSER_TESTS=required` (set by `.ci/run`),
-//! which turns a missing browser into a failure. Two sessions, each covering several
+//! which turns a missing browser into a failure. Three sessions, each covering several
 //! scenarios: browsers are slow to start.
 
 mod admin;
 mod assets;
 mod impersonation;
+mod visible_impersonation;
 mod webdriver;
 
 use crate::helpers::{ADMIN_PASSWORD, TestApp};
