@@ -14,6 +14,7 @@ mod escalation_walk;
 mod events;
 mod exposure;
 mod files;
+mod forward_auth;
 mod group_limits;
 mod groups;
 mod identity;
