@@ -2,7 +2,8 @@
 # standin benchmark harness (not a test: `cargo test` never runs this).
 #
 #   bash bench/run.sh                # every section
-#   bash bench/run.sh directory      # only the named section(s): foundation, directory
+#   bash bench/run.sh directory      # only the named section(s): foundation, directory,
+#                                    # forward-auth
 #
 # Environment knobs (all optional):
 #   DURATION=10s      wrk duration per endpoint (anything wrk's -d accepts)
@@ -13,6 +14,7 @@
 #   DIR_THREADS=2     wrk threads for the directory list pages
 #   PUT_CONNECTIONS=64 wrk connections for the directory PUT load
 #   PUT_THREADS=2     wrk threads for the directory PUT load
+#   FA_ROUNDS=2       forward-auth: rounds of me then forward auth, side by side
 #   DIR_TIMEOUT=30s   wrk --timeout in the directory section (wrk drops timed-out
 #                     requests from its latency figures, so keep it above the slowest)
 #   SKIP_BUILD=1      use the existing target/release/standin as is
@@ -48,6 +50,8 @@ TARGET_LIST_P50_MS=5       # directory: p50 <= 5 ms for each users list page
 TARGET_PUT_RPS=5000        # directory: PUT >= 5 000 requests/s at 64 connections
 TARGET_PUT_P99_MS=50       # directory: PUT p99 <= 50 ms
 TARGET_DIR_RSS_MIB=64      # directory: peak RSS (VmHWM) <= 64 MiB with 100 000 users
+TARGET_FA_RATIO_PCT=100    # forward auth: requests/s >= me's in the same run
+FA_ROUNDS="${FA_ROUNDS:-2}"
 
 BOOTSTRAP_PASSWORD="bench-$(date +%s)-$$-Passw0rd"
 
@@ -338,6 +342,44 @@ bench_foundation() {
 }
 
 # ---------------------------------------------------------------------------
+# section: forward-auth (the nginx auth_request check next to me, same settings)
+# ---------------------------------------------------------------------------
+
+# Alternates `me` and the forward-auth check FA_ROUNDS times on one server with the
+# same wrk settings, so the two are compared on the same machine state.
+bench_forward-auth() {
+    log "section forward-auth: $FA_ROUNDS rounds of me then /outpost.goauthentik.io/auth/nginx"
+    local port
+    port="$(free_port)"
+    start_server "$TMP/forward-auth.db" "$port"
+    login "$port"
+    local cookie="Cookie: standin_session=$SESSION_COOKIE"
+    local code
+    code="$(curl -sS -o /dev/null -w '%{http_code}' -H "$cookie" \
+        -H 'X-Original-URL: https://app.example.com/page' \
+        "http://127.0.0.1:$port/outpost.goauthentik.io/auth/nginx")"
+    [[ "$code" == 200 ]] || die "forward auth with the session cookie returned $code (expected 200)"
+    local round me_sum=0 fa_sum=0
+    for round in $(seq 1 "$FA_ROUNDS"); do
+        wrk_run "fa-me-$round" "$THREADS" "$CONNECTIONS" \
+            "http://127.0.0.1:$port/api/v3/core/users/me/" -H "$cookie"
+        row "round $round: me req/s (p99)" "$WRK_RPS ($WRK_P99_MS ms)"
+        me_sum="$(awk -v a="$me_sum" -v b="$WRK_RPS" 'BEGIN { print a + b }')"
+        wrk_run "fa-nginx-$round" "$THREADS" "$CONNECTIONS" \
+            "http://127.0.0.1:$port/outpost.goauthentik.io/auth/nginx" -H "$cookie" \
+            -H 'X-Original-URL: https://app.example.com/page'
+        row "round $round: forward auth req/s (p99)" "$WRK_RPS ($WRK_P99_MS ms)"
+        [[ "$WRK_NON2XX" == 0 ]] || row "round $round: forward auth non-2xx" "$WRK_NON2XX" "0" 0
+        fa_sum="$(awk -v a="$fa_sum" -v b="$WRK_RPS" 'BEGIN { print a + b }')"
+    done
+    local ratio
+    ratio="$(awk -v f="$fa_sum" -v m="$me_sum" 'BEGIN { printf "%.1f", (m > 0 ? 100 * f / m : 0) }')"
+    row "forward auth / me req/s" "$ratio %" ">= $TARGET_FA_RATIO_PCT %" \
+        "$(fcmp "$ratio >= $TARGET_FA_RATIO_PCT")"
+    stop_server
+}
+
+# ---------------------------------------------------------------------------
 # section 2: directory (DIR_USERS seeded users with groups and roles)
 # ---------------------------------------------------------------------------
 
@@ -520,7 +562,7 @@ print_summary() {
 }
 
 usage() {
-    printf 'usage: bash bench/run.sh [foundation|directory|all]...\n' >&2
+    printf 'usage: bash bench/run.sh [foundation|forward-auth|directory|all]...\n' >&2
     exit 2
 }
 
@@ -529,13 +571,13 @@ main() {
     local arg
     for arg in "$@"; do
         case "$arg" in
-            all) SECTIONS+=(foundation directory) ;;
-            foundation | directory) SECTIONS+=("$arg") ;;
+            all) SECTIONS+=(foundation forward-auth directory) ;;
+            foundation | directory | forward-auth) SECTIONS+=("$arg") ;;
             -h | --help) usage ;;
             *) printf 'bench: unknown section %s\n' "$arg" >&2; usage ;;
         esac
     done
-    [[ ${#SECTIONS[@]} -gt 0 ]] || SECTIONS=(foundation directory)
+    [[ ${#SECTIONS[@]} -gt 0 ]] || SECTIONS=(foundation forward-auth directory)
 
     mkdir -p "$OUT_DIR"
     trap cleanup EXIT
