@@ -24,6 +24,7 @@ mod limits;
 mod login;
 mod me;
 mod openapi;
+mod proxies;
 mod roles;
 mod sessions;
 mod tokens;
