@@ -127,6 +127,8 @@ fn visible_owner(identity: &Identity) -> Option<i64> {
     params(
         ("identifier" = Option<String>, Query), ("user" = Option<i64>, Query, description = "owner's pk"),
         ("user__username" = Option<String>, Query), ("intent" = Option<String>, Query), ("expiring" = Option<bool>, Query),
+        ("description" = Option<String>, Query), ("managed" = Option<String>, Query, description = "standin manages no tokens: any value matches none"),
+        ("search" = Option<String>, Query, description = "words matched in identifier, intent, owner's username and description"),
         ("ordering" = Option<String>, Query, description = "identifier, expires, created or last_used; `-` for descending"),
         ("page" = Option<i64>, Query), ("page_size" = Option<i64>, Query),
     ),
@@ -143,6 +145,9 @@ pub async fn list(
         identifier: q.text("identifier"),
         username: q.text("user__username"),
         intent: q.text("intent"),
+        description: q.text("description"),
+        managed: q.text("managed"),
+        search: q.text("search"),
         ..TokenFilter::default()
     };
     if let Some(raw) = q.get("user") {

@@ -28,6 +28,7 @@ mod openapi;
 mod roles;
 mod sessions;
 mod tokens;
+mod tokens_filters;
 mod users;
 mod users_list;
 mod view_as;
