@@ -17,6 +17,7 @@ pub mod openapi;
 pub mod pagination;
 pub mod query;
 pub mod roles;
+pub mod token_edits;
 pub mod token_request;
 pub mod tokens;
 pub mod user_list;

@@ -16,6 +16,7 @@ pub mod permissions;
 pub mod roles;
 pub mod search_index;
 pub mod sessions;
+pub mod token_changes;
 pub mod token_list;
 pub mod tokens;
 pub mod user_changes;

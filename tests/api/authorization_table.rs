@@ -255,6 +255,27 @@ fn rows() -> Vec<Row> {
             want: [Status(201), Status(201), Status(201), WHILE, Status(201)],
         },
         Row {
+            method: Method::PUT,
+            route: "/api/v3/core/tokens/{identifier}/",
+            url: |w| format!("/api/v3/core/tokens/{}/", w.token),
+            body: |w| json!({"identifier": w.token, "description": "changed"}),
+            want: [Status(200), Status(200), Status(200), WHILE, Status(200)],
+        },
+        Row {
+            method: Method::PATCH,
+            route: "/api/v3/core/tokens/{identifier}/",
+            url: |w| format!("/api/v3/core/tokens/{}/", w.token),
+            body: |_| json!({"expiring": false}),
+            want: [Status(200), Status(200), Status(200), WHILE, Status(200)],
+        },
+        Row {
+            method: Method::POST,
+            route: "/api/v3/core/tokens/{identifier}/set_key/",
+            url: |w| format!("/api/v3/core/tokens/{}/set_key/", w.token),
+            body: |_| json!({"key": "a-chosen-key-of-at-least-32-characters"}),
+            want: [Status(204), Status(204), Status(204), WHILE, Status(204)],
+        },
+        Row {
             method: Method::DELETE,
             route: "/api/v3/core/tokens/{identifier}/",
             url: |w| format!("/api/v3/core/tokens/{}/", w.token),

@@ -29,6 +29,7 @@ mod roles;
 mod sessions;
 mod tokens;
 mod tokens_filters;
+mod tokens_keys;
 mod users;
 mod users_list;
 mod view_as;
