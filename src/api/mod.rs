@@ -17,6 +17,7 @@ pub mod openapi;
 pub mod pagination;
 pub mod query;
 pub mod roles;
+pub mod service_accounts;
 pub mod token_edits;
 pub mod token_request;
 pub mod tokens;
@@ -38,7 +39,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .configure(me::configure)
         .configure(my_impersonations::configure)
         .configure(impersonation::configure)
-        // After `me` and `impersonate_end`: `/core/users/{pk}` would otherwise claim them.
+        .configure(service_accounts::configure)
+        // After `me`, `impersonate_end` and `service_account`: `/core/users/{pk}` would
+        // otherwise claim them.
         .configure(users::configure)
         .configure(groups::configure)
         .configure(roles::configure)

@@ -15,6 +15,7 @@ pub mod paging;
 pub mod permissions;
 pub mod roles;
 pub mod search_index;
+pub mod service_accounts;
 pub mod sessions;
 pub mod token_changes;
 pub mod token_list;

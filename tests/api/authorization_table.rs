@@ -276,6 +276,13 @@ fn rows() -> Vec<Row> {
             want: [Status(204), Status(204), Status(204), WHILE, Status(204)],
         },
         Row {
+            method: Method::POST,
+            route: "/api/v3/core/users/service_account/",
+            url: |_| "/api/v3/core/users/service_account/".into(),
+            body: |_| json!({"name": "svc", "create_group": true}),
+            want: [Status(200), Status(200), Status(200), WHILE, Status(200)],
+        },
+        Row {
             method: Method::DELETE,
             route: "/api/v3/core/tokens/{identifier}/",
             url: |w| format!("/api/v3/core/tokens/{}/", w.token),

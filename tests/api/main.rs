@@ -26,6 +26,7 @@ mod login;
 mod me;
 mod openapi;
 mod roles;
+mod service_accounts;
 mod sessions;
 mod tokens;
 mod tokens_filters;
