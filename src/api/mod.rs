@@ -21,6 +21,7 @@ pub mod service_accounts;
 pub mod token_edits;
 pub mod token_request;
 pub mod tokens;
+pub mod used_by;
 pub mod user_list;
 pub mod user_request;
 pub mod users;
@@ -43,6 +44,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         // After `me`, `impersonate_end` and `service_account`: `/core/users/{pk}` would
         // otherwise claim them.
         .configure(users::configure)
+        .configure(used_by::configure)
         .configure(groups::configure)
         .configure(roles::configure)
         .configure(tokens::configure)

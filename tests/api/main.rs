@@ -31,6 +31,7 @@ mod sessions;
 mod tokens;
 mod tokens_filters;
 mod tokens_keys;
+mod used_by;
 mod users;
 mod users_list;
 mod view_as;
