@@ -77,6 +77,13 @@ async fn every_kind_of_event_standin_writes_is_one_of_authentiks_actions() {
         )
         .await;
     created(&admin, "/api/v3/core/tokens/", json!({"identifier": "ci"})).await;
+    let rotated = admin
+        .post(
+            "/api/v3/core/tokens/ci/set_key/",
+            json!({"key": "k".repeat(40)}),
+        )
+        .await;
+    assert_eq!(rotated.status(), StatusCode::NO_CONTENT);
     admin.delete("/api/v3/core/tokens/ci/").await;
     assert_eq!(
         start(&admin, ana, "ticket").await.status(),
@@ -107,6 +114,7 @@ async fn every_kind_of_event_standin_writes_is_one_of_authentiks_actions() {
         "model_deleted",
         "model_updated",
         "password_set",
+        "secret_rotate",
     ];
     assert_eq!(
         written.iter().map(String::as_str).collect::<Vec<_>>(),
@@ -117,5 +125,8 @@ async fn every_kind_of_event_standin_writes_is_one_of_authentiks_actions() {
     let token_events: i64 = app.query(
         "SELECT COUNT(*) FROM events WHERE json_extract(context, '$.model.model_name') = 'token'",
     );
-    assert_eq!(token_events, 3, "bootstrap token, ci created, ci deleted");
+    assert_eq!(
+        token_events, 4,
+        "bootstrap token, ci created, its key set, ci deleted"
+    );
 }

@@ -182,6 +182,9 @@ async fn every_documented_filter_of_every_list_narrows_it() {
 
     s.app.create_token(ana);
     s.app.create_token(1);
+    s.app.sql(&format!(
+        "UPDATE tokens SET description = 'deploys' WHERE user_id = {ana}"
+    ));
     let tokens = [
         (
             "identifier",
@@ -192,6 +195,10 @@ async fn every_documented_filter_of_every_list_narrows_it() {
         ("user__username", "user__username=ana".into(), 1),
         ("intent", "intent=api".into(), 2),
         ("expiring", "expiring=true".into(), 0),
+        ("search", "search=deploy".into(), 1),
+        ("description", "description=deploys".into(), 1),
+        // standin manages no tokens of its own.
+        ("managed", "managed=goauthentik.io%2Fsomething".into(), 0),
     ];
     check(&s.admin, &doc, "/api/v3/core/tokens/", &tokens).await;
 
