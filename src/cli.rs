@@ -101,9 +101,11 @@ pub fn main() -> ExitCode {
             description,
             expires_days,
         } => create_token(&config, &username, identifier, description, expires_days),
-        Command::Backup { path } => Db::open(&config.database.path, 1)
-            .and_then(|db| db.backup(&path))
-            .map_err(StartError::from),
+        Command::Backup { path } => {
+            Db::open_with(&config.database.path, 1, config.database.checkpoints)
+                .and_then(|db| db.backup(&path))
+                .map_err(StartError::from)
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -146,7 +148,11 @@ fn read_password() -> Result<String, StartError> {
 }
 
 fn open(config: &Config) -> Result<Db, StartError> {
-    Ok(Db::open(&config.database.path, 2)?)
+    Ok(Db::open_with(
+        &config.database.path,
+        2,
+        config.database.checkpoints,
+    )?)
 }
 
 fn create_user(

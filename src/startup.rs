@@ -47,7 +47,11 @@ impl Application {
         // the runtime's thread like every other SQLite and argon2 call.
         let (config, db, key, passwords, install_id, lifetime) =
             actix_web::rt::task::spawn_blocking(move || {
-                let db = Db::open(&config.database.path, config.database.pool_size)?;
+                let db = Db::open_with(
+                    &config.database.path,
+                    config.database.pool_size,
+                    config.database.checkpoints,
+                )?;
                 let key = auth::key::load_or_create(
                     config.session.secret_key.as_deref(),
                     &config.database.path,

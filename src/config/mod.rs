@@ -64,6 +64,20 @@ pub struct Database {
     pub path: PathBuf,
     #[serde(deserialize_with = "lenient::number")]
     pub pool_size: u32,
+    /// Who copies the write-ahead log back into the database.
+    pub checkpoints: Checkpoints,
+}
+
+/// Who checkpoints the database's write-ahead log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Checkpoints {
+    /// standin's own checkpointer keeps the log small.
+    #[default]
+    Standin,
+    /// A replicator (Litestream) checkpoints; standin never does, in any mode, and
+    /// SQLite's automatic checkpoints are off, so the replicator sees every frame.
+    External,
 }
 
 impl Default for Database {
@@ -71,6 +85,7 @@ impl Default for Database {
         Database {
             path: "standin.db".into(),
             pool_size: 8,
+            checkpoints: Checkpoints::Standin,
         }
     }
 }

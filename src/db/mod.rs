@@ -9,9 +9,11 @@ mod writer;
 pub use migrate::{SCHEMA_VERSION, migrate};
 pub use writer::Writer;
 
+use crate::config::Checkpoints;
 use crate::store::StoreError;
 use r2d2::ManageConnection;
 use r2d2_sqlite::SqliteConnectionManager;
+use rusqlite::config::DbConfig;
 use rusqlite::{Connection, TransactionBehavior};
 use std::path::Path;
 use std::time::Duration;
@@ -29,11 +31,17 @@ const CONNECTION_PRAGMAS: &str = "PRAGMA journal_mode = WAL;
 /// How long a connection waits for a lock another one holds.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
-fn manager_for(path: &Path) -> SqliteConnectionManager {
-    SqliteConnectionManager::file(path).with_init(|c| {
+fn manager_for(path: &Path, checkpoints: Checkpoints) -> SqliteConnectionManager {
+    SqliteConnectionManager::file(path).with_init(move |c| {
         c.execute_batch(CONNECTION_PRAGMAS)?;
         c.busy_timeout(BUSY_TIMEOUT)?;
         c.set_prepared_statement_cache_capacity(64);
+        if checkpoints == Checkpoints::External {
+            // A checkpoint the replicator does not expect makes it start a new
+            // generation: none automatic after commits, none when a connection closes.
+            c.execute_batch("PRAGMA wal_autocheckpoint = 0;")?;
+            c.set_db_config(DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, true)?;
+        }
         Ok(())
     })
 }
@@ -47,11 +55,21 @@ pub struct Db {
 }
 
 impl Db {
-    /// Opens (creating if needed) the database at `path` and brings its schema up to date.
+    /// Opens (creating if needed) the database at `path` and brings its schema up to
+    /// date, with standin's own checkpointer.
     pub fn open(path: &Path, pool_size: u32) -> Result<Db, StoreError> {
+        Db::open_with(path, pool_size, Checkpoints::Standin)
+    }
+
+    /// [`Db::open`], with `checkpoints` saying who checkpoints the log.
+    pub fn open_with(
+        path: &Path,
+        pool_size: u32,
+        checkpoints: Checkpoints,
+    ) -> Result<Db, StoreError> {
         files::create_private(path)
             .map_err(|e| StoreError::Other(format!("{}: {e}", path.display())))?;
-        let manager = manager_for(path);
+        let manager = manager_for(path, checkpoints);
         let pool = r2d2::Pool::builder()
             .max_size(pool_size)
             .min_idle(Some(1))
@@ -60,11 +78,14 @@ impl Db {
         let mut conn = pool.get()?;
         migrate(&mut conn)?;
         drop(conn);
-        let manager = manager_for(path);
+        let manager = manager_for(path, checkpoints);
         // Once per batch, outside every savepoint: FTS5 flushes its index at each release.
         let sync = crate::store::search_index::sync;
-        let limits = checkpoint::LogLimits::default();
-        let writer = Writer::start(manager.connect()?, manager.connect()?, sync, limits)
+        let checkpointer = match checkpoints {
+            Checkpoints::Standin => Some((manager.connect()?, checkpoint::LogLimits::default())),
+            Checkpoints::External => None,
+        };
+        let writer = Writer::start(manager.connect()?, checkpointer, sync)
             .map_err(|e| StoreError::Other(format!("writer thread: {e}")))?;
         Ok(Db { pool, writer })
     }
@@ -131,5 +152,43 @@ impl Db {
             c.execute("VACUUM INTO ?1", [dest])?;
             Ok(())
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Writes about 2,000 pages (more than SQLite's automatic checkpoint threshold of
+    /// 1,000) through pooled connections, closes everything, and returns the size of
+    /// the log left behind.
+    fn log_left_after_writes(checkpoints: Checkpoints) -> u64 {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.db");
+        let db = Db::open_with(&path, 2, checkpoints).unwrap();
+        db.write_now(|c| Ok(c.execute_batch("CREATE TABLE t (b BLOB)")?))
+            .unwrap();
+        for _ in 0..500 {
+            db.write_now(|c| Ok(c.execute("INSERT INTO t VALUES (zeroblob(16000))", [])?))
+                .unwrap();
+        }
+        drop(db);
+        // The writer thread closes its connection once its queue is gone.
+        std::thread::sleep(Duration::from_millis(300));
+        std::fs::metadata(dir.path().join("c.db-wal")).map_or(0, |m| m.len())
+    }
+
+    #[test]
+    fn with_external_checkpoints_standin_leaves_every_frame_to_the_replicator() {
+        let left = log_left_after_writes(Checkpoints::External);
+        assert!(
+            left > 2000 * 4096,
+            "the log was checkpointed: {left} bytes left"
+        );
+        assert_eq!(
+            log_left_after_writes(Checkpoints::Standin),
+            0,
+            "standin's own mode gives the log back when it closes"
+        );
     }
 }

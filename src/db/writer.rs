@@ -65,16 +65,16 @@ pub struct Writer {
 }
 
 impl Writer {
-    /// Starts the writer thread on `conn`, and a checkpointer on `checkpoint_conn`.
-    /// The writer never checkpoints itself: copying the log back into the database
-    /// happens beside it, on the other connection, so commits stay short (see
-    /// `db::checkpoint`).
+    /// Starts the writer thread on `conn`, and, given `checkpointer` (a connection and
+    /// its limits), a checkpointer beside it. The writer never checkpoints itself:
+    /// copying the log back into the database happens on the other connection, so
+    /// commits stay short (see `db::checkpoint`); without a checkpointer, someone
+    /// else (a replicator) does it.
     /// `before_commit` runs once per batch, after its writes and outside their savepoints.
     pub fn start(
         conn: Connection,
-        checkpoint_conn: Connection,
+        checkpointer: Option<(Connection, LogLimits)>,
         before_commit: BeforeCommit,
-        limits: LogLimits,
     ) -> std::io::Result<Writer> {
         conn.execute_batch(&format!(
             "PRAGMA wal_autocheckpoint = 0; PRAGMA cache_size = -16384;
@@ -88,9 +88,11 @@ impl Writer {
         std::thread::Builder::new()
             .name("standin-writer".into())
             .spawn(move || run(conn, jobs, before_commit, &held))?;
-        std::thread::Builder::new()
-            .name("standin-checkpoint".into())
-            .spawn(move || checkpoint::run(checkpoint_conn, stopped, limits, &gate))?;
+        if let Some((checkpoint_conn, limits)) = checkpointer {
+            std::thread::Builder::new()
+                .name("standin-checkpoint".into())
+                .spawn(move || checkpoint::run(checkpoint_conn, stopped, limits, &gate))?;
+        }
         Ok(Writer {
             queue,
             _alive: alive,
@@ -177,7 +179,7 @@ mod tests {
         let checkpointer = Connection::open(&path).unwrap();
         (
             dir,
-            Writer::start(c, checkpointer, |_| Ok(()), LogLimits::default()).unwrap(),
+            Writer::start(c, Some((checkpointer, LogLimits::default())), |_| Ok(())).unwrap(),
             path,
         )
     }
@@ -241,7 +243,8 @@ mod tests {
             restart_after_frames: 16,
             idle_trim_frames: 8,
         };
-        let w = Writer::start(c, Connection::open(&path).unwrap(), |_| Ok(()), limits).unwrap();
+        let checkpointer = Some((Connection::open(&path).unwrap(), limits));
+        let w = Writer::start(c, checkpointer, |_| Ok(())).unwrap();
         // A reader always busy, as under load: SQLite alone would never restart the log.
         let reading = Arc::new(AtomicBool::new(true));
         let reader = {

@@ -100,11 +100,11 @@ fn a_database_from_a_newer_version_is_refused() {
 
 /// A running `standin serve`, stopped when dropped (so a failing test leaves no
 /// server behind).
-struct Served {
-    child: std::process::Child,
+pub struct Served {
+    pub child: std::process::Child,
     /// What it logged up to "listening".
     lines: Vec<String>,
-    port: u16,
+    pub port: u16,
 }
 
 impl Drop for Served {
@@ -115,7 +115,7 @@ impl Drop for Served {
 }
 
 /// Starts `standin serve` on port 0.
-fn serve(dir: &std::path::Path, env: &[(&str, &str)]) -> Served {
+pub fn serve(dir: &std::path::Path, env: &[(&str, &str)]) -> Served {
     let mut cmd = standin(dir);
     cmd.args(["--listen", "127.0.0.1:0"])
         .stderr(Stdio::piped())

@@ -6,7 +6,7 @@ mod helpers;
 
 mod authorization_table;
 mod browser;
-mod cli;
+pub mod cli;
 mod cross_site;
 mod errors;
 mod escalation;
@@ -24,6 +24,7 @@ mod impersonation;
 mod impersonation_endings;
 mod impersonation_history;
 mod limits;
+mod litestream;
 mod login;
 mod me;
 mod openapi;
