@@ -25,6 +25,7 @@ mod limits;
 mod login;
 mod me;
 mod openapi;
+mod python_client;
 mod roles;
 mod sessions;
 mod tokens;
