@@ -242,6 +242,10 @@ class Run:
             group = core.core_groups_create(
                 ak.GroupRequest(name=self.name(short), is_superuser=superuser))
             self.groups[short] = group
+        self.groups["parent"] = core.core_groups_partial_update(
+            self.groups["parent"].pk, ak.PatchedGroupRequest(roles=[self.roles["role-b"].pk]))
+        check_equal([x.name for x in self.groups["parent"].roles_obj], [self.name("role-b")],
+                    "parent group's roles_obj names")
         child = core.core_groups_create(ak.GroupRequest(
             name=self.name("child"), parents=[self.groups["parent"].pk]))
         check_equal([g.name for g in child.parents_obj or []], [self.name("parent")],
@@ -512,8 +516,12 @@ class Run:
             check_equal(parent.children, [g["child"].pk], "parent's children")
             check_equal([x.name for x in parent.children_obj or []], [self.name("child")],
                         "parent's children_obj")
-            child = core.core_groups_retrieve(g["child"].pk)
+            child = core.core_groups_retrieve(g["child"].pk, include_inherited_roles=True)
             check_equal(child.parents, [g["parent"].pk], "child's parents")
+            check_equal([x.name for x in child.inherited_roles_obj or []],
+                        [self.roles["role-b"].name], "child's inherited_roles_obj")
+            bare = core.core_groups_retrieve(g["group-a"].pk, include_users=False)
+            check_equal(bare.users_obj, None, "users_obj with include_users=false")
         self.step("groups: retrieve", retrieve)
 
         def update():
