@@ -49,6 +49,16 @@ function parseHash() {
 
 const home = () => (can('core.view_user') ? 'users' : 'me');
 
+/**
+ * Where a proxy's sign-in start sent the browser from (`/admin/?next=…`, CONTRACT
+ * §9): once signed in, the page goes back to that start, which returns to the app.
+ * Any other `next` is ignored, so the page never sends anyone elsewhere.
+ */
+function signInStart() {
+  const next = new URLSearchParams(location.search).get('next');
+  return next && /^\/outpost\.goauthentik\.io\/start(?:[?#]|$)/.test(next) ? next : null;
+}
+
 let renderSeq = 0;
 
 /** Draws the screen for the current hash, after asking the server who we are. */
@@ -69,6 +79,13 @@ export async function render() {
   if (!session.me) {
     visits.clear();
     main.replaceChildren(loginView(render));
+    return;
+  }
+  const start = signInStart();
+  if (start) {
+    // Back (history) then leads to the page itself, not into the start again.
+    history.replaceState(null, '', location.pathname + location.hash);
+    location.assign(start);
     return;
   }
   let { path, query } = parseHash();

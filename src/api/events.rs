@@ -84,6 +84,7 @@ pub struct PaginatedEventList {
         ("client_ip" = Option<String>, Query),
         ("context_model_app" = Option<String>, Query), ("context_model_name" = Option<String>, Query),
         ("context_model_pk" = Option<String>, Query),
+        ("search" = Option<String>, Query, description = "case-insensitive substring of the action, username, client address or context"),
         ("ordering" = Option<String>, Query, description = "created or -created (default)"),
         ("page" = Option<i64>, Query), ("page_size" = Option<i64>, Query),
     ),
@@ -104,6 +105,7 @@ pub async fn list(
         model_app: q.text("context_model_app"),
         model_name: q.text("context_model_name"),
         model_pk: q.text("context_model_pk"),
+        search: q.text("search"),
         ..EventFilter::default()
     };
     filter.ordering = match q.get("ordering") {

@@ -16,6 +16,7 @@ pub mod my_impersonations;
 pub mod openapi;
 pub mod pagination;
 pub mod query;
+pub mod role_members;
 pub mod roles;
 pub mod token_request;
 pub mod tokens;

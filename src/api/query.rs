@@ -59,16 +59,15 @@ impl Query {
         self.boolean(key).unwrap_or(true)
     }
 
-    /// An RFC 3339 time, normalised; a bad value is recorded.
+    /// A date-time in any spelling Django's forms take, normalised to a UTC
+    /// timestamp; a bad value is recorded. Every date-time filter reads through here.
     pub fn time(&mut self, key: &str) -> Option<String> {
         let v = self.get(key)?.to_owned();
-        match time::parse(&v) {
-            Ok(t) => Some(t),
-            Err(_) => {
-                self.errors.add(key, "Enter a valid date/time.");
-                None
-            }
+        let parsed = time::parse_query(&v);
+        if parsed.is_none() {
+            self.errors.add(key, "Enter a valid date/time.");
         }
+        parsed
     }
 
     /// Every value of `key` checked as a UUID; bad ones are recorded.

@@ -37,6 +37,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             (Method::PATCH, web::to(partial_update)),
             (Method::DELETE, web::to(destroy)),
         ],
+    ))
+    .service(endpoint(
+        "/api/v3/rbac/roles/{pk}/add_user",
+        [(Method::POST, web::to(super::role_members::add_user))],
+    ))
+    .service(endpoint(
+        "/api/v3/rbac/roles/{pk}/remove_user",
+        [(Method::POST, web::to(super::role_members::remove_user))],
     ));
 }
 
@@ -280,7 +288,16 @@ pub async fn destroy(
 
 #[derive(utoipa::OpenApi)]
 #[openapi(
-    paths(list, create, retrieve, update, partial_update, destroy),
+    paths(
+        list,
+        create,
+        retrieve,
+        update,
+        partial_update,
+        destroy,
+        super::role_members::add_user,
+        super::role_members::remove_user
+    ),
     components(schemas(Role, RoleRequest, PaginatedRoleList, Pagination))
 )]
 pub struct Doc;

@@ -46,6 +46,11 @@ fn filter_from(q: &mut Query) -> UserFilter {
     f.last_login_gt = q.time("last_login__gt");
     f.last_login_lt = q.time("last_login__lt");
     f.groups_by_pk = q.uuids("groups_by_pk");
+    f.roles_by_name = q.all("roles_by_name");
+    f.roles_by_pk = q.uuids("roles_by_pk");
+    f.last_updated = q.time("last_updated");
+    f.last_updated_gt = q.time("last_updated__gt");
+    f.last_updated_lt = q.time("last_updated__lt");
     for t in q.all("type") {
         match UserType::parse(&t) {
             Ok(t) => f.types.push(t.as_str().to_owned()),
@@ -106,6 +111,9 @@ fn check_attribute_keys<'a>(
         ("last_login__isnull" = Option<bool>, Query),
         ("date_joined__gt" = Option<String>, Query), ("date_joined__lt" = Option<String>, Query),
         ("last_login__gt" = Option<String>, Query), ("last_login__lt" = Option<String>, Query),
+        ("last_updated" = Option<String>, Query), ("last_updated__gt" = Option<String>, Query), ("last_updated__lt" = Option<String>, Query),
+        ("roles_by_name" = Option<Vec<String>>, Query, description = "repeatable; roles assigned directly"),
+        ("roles_by_pk" = Option<Vec<String>>, Query, description = "repeatable; roles assigned directly"),
         ("search" = Option<String>, Query, description = "case-insensitive substring of username, name, email or uuid"),
         ("ordering" = Option<String>, Query, description = "username, name, date_joined, last_login, last_updated or pk; `-` for descending"),
         ("include_groups" = Option<bool>, Query), ("include_roles" = Option<bool>, Query),

@@ -257,6 +257,22 @@ pub fn may_remove_member(caller: &Caller, member: &Target, group: &Grants) -> Re
     may_take_superuser_status_of(caller, group)
 }
 
+/// Assigning a role granting `role` to `user` directly: cover of the user, and every
+/// permission of the role.
+pub fn may_assign_role(
+    caller: &Caller,
+    user: &Target,
+    role: crate::domain::PermissionSet,
+) -> Result<(), Refusal> {
+    may_act_on_user(caller, user)?;
+    may_grant(caller, &Grants::of(role))
+}
+
+/// Taking a directly assigned role from `user`: cover of the user.
+pub fn may_unassign_role(caller: &Caller, user: &Target) -> Result<(), Refusal> {
+    may_act_on_user(caller, user)
+}
+
 /// Taking away a parent (or deleting a group) whose membership grants `group`: a
 /// superuser when it makes superusers. (What members lose otherwise is weighed by
 /// [`may_change_holdings_of`] for each of them.)

@@ -328,3 +328,25 @@ fn a_read_only_impersonation_writes_nothing() {
     c.read_only = true;
     assert_eq!(may_write(&c), Err(Refusal::ReadOnly));
 }
+
+#[test]
+fn assigning_a_role_needs_cover_and_each_of_its_permissions() {
+    let c = caller(1, &[P::ChangeRole, P::ChangeUser, P::ViewUser]);
+    assert_eq!(
+        may_assign_role(&c, &target(2, &[]), set(&[P::ViewUser])),
+        Ok(())
+    );
+    assert_eq!(
+        may_assign_role(&c, &target(2, &[]), set(&[P::DeleteUser])),
+        Err(Refusal::AboveCeiling)
+    );
+    assert_eq!(
+        may_assign_role(&c, &target(2, &[P::DeleteUser]), set(&[P::ViewUser])),
+        Err(Refusal::NotCovered)
+    );
+    assert_eq!(may_unassign_role(&c, &target(2, &[P::ViewUser])), Ok(()));
+    assert_eq!(
+        may_unassign_role(&c, &superuser_target(2)),
+        Err(Refusal::SuperuserOnly)
+    );
+}

@@ -151,6 +151,8 @@ pub struct EventFilter {
     pub model_app: Option<String>,
     pub model_name: Option<String>,
     pub model_pk: Option<String>,
+    /// Case-insensitive substring of the action, username, client address or context.
+    pub search: Option<String>,
     /// `created`, and whether descending.
     pub ordering: (&'static str, bool),
 }
@@ -179,6 +181,13 @@ impl EventFilter {
             if let Some(v) = value {
                 w.add(cond, Sql::Text(v.clone()));
             }
+        }
+        if let Some(term) = &self.search {
+            let p = w.bind(Sql::Text(super::paging::contains_pattern(term)));
+            w.push(format!(
+                "(e.action LIKE {p} ESCAPE '\\' OR e.username LIKE {p} ESCAPE '\\'
+                  OR e.client_ip LIKE {p} ESCAPE '\\' OR e.context LIKE {p} ESCAPE '\\')"
+            ));
         }
         if !self.actions.is_empty() {
             let list = serde_json::to_string(&self.actions).unwrap_or_default();

@@ -180,6 +180,22 @@ pub fn update(c: &Connection, id: i64, change: &RoleChange) -> Result<(), StoreE
     replace_permissions(c, id, change)
 }
 
+/// Assigns role `role_id` to user `user_id` directly; `false` when it already was.
+pub fn assign(c: &Connection, role_id: i64, user_id: i64) -> Result<bool, StoreError> {
+    let n = c
+        .prepare_cached("INSERT OR IGNORE INTO user_roles (user_id, role_id) VALUES (?1, ?2)")?
+        .execute(params![user_id, role_id])?;
+    Ok(n > 0)
+}
+
+/// Takes role `role_id` from user `user_id`; `false` when it was not assigned.
+pub fn unassign(c: &Connection, role_id: i64, user_id: i64) -> Result<bool, StoreError> {
+    let n = c
+        .prepare_cached("DELETE FROM user_roles WHERE user_id = ?1 AND role_id = ?2")?
+        .execute(params![user_id, role_id])?;
+    Ok(n > 0)
+}
+
 /// Deletes role `id`; users and groups holding it lose it. Returns the deleted role.
 pub fn delete(c: &Connection, id: i64) -> Result<RoleRef, StoreError> {
     let role = load_one(c, id)?;

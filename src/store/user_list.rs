@@ -30,6 +30,9 @@ pub struct UserFilter {
     pub uuid: Option<String>,
     pub groups_by_name: Vec<String>,
     pub groups_by_pk: Vec<String>,
+    /// Roles assigned to the user directly, by name or uuid.
+    pub roles_by_name: Vec<String>,
+    pub roles_by_pk: Vec<String>,
     /// `(key, JSON value)` pairs matched by equality.
     pub attributes: Vec<(String, serde_json::Value)>,
     pub last_login_isnull: Option<bool>,
@@ -37,6 +40,9 @@ pub struct UserFilter {
     pub date_joined_lt: Option<String>,
     pub last_login_gt: Option<String>,
     pub last_login_lt: Option<String>,
+    pub last_updated: Option<String>,
+    pub last_updated_gt: Option<String>,
+    pub last_updated_lt: Option<String>,
     pub search: Option<String>,
     /// One of [`ORDERINGS`], and whether descending.
     pub ordering: (&'static str, bool),
@@ -100,6 +106,15 @@ impl UserFilter {
                 w.add(&cond, list(values));
             }
         }
+        for (col, values) in [("name", &self.roles_by_name), ("uuid", &self.roles_by_pk)] {
+            if !values.is_empty() {
+                let cond = format!(
+                    "u.id IN (SELECT ur.user_id FROM user_roles ur JOIN roles r ON r.id = ur.role_id
+                              WHERE r.{col} IN (SELECT value FROM json_each(?)))"
+                );
+                w.add(&cond, list(values));
+            }
+        }
         for (key, value) in &self.attributes {
             let path = w.bind(Sql::Text(format!("$.\"{}\"", key.replace('"', "\\\""))));
             let want = w.bind(Sql::Text(value.to_string()));
@@ -117,6 +132,9 @@ impl UserFilter {
             ("u.date_joined < ?", &self.date_joined_lt),
             ("u.last_login > ?", &self.last_login_gt),
             ("u.last_login < ?", &self.last_login_lt),
+            ("u.last_updated = ?", &self.last_updated),
+            ("u.last_updated > ?", &self.last_updated_gt),
+            ("u.last_updated < ?", &self.last_updated_lt),
         ] {
             if let Some(v) = value {
                 w.add(cond, text(v));

@@ -48,7 +48,8 @@ const KINDS: [Kind; 5] = [
 
 /// The objects every cell starts with.
 struct World {
-    /// Holds every permission, through the group `crew` and its role `crew-role`.
+    /// Holds every permission, through the group `crew` and its role `crew-role`;
+    /// `spare` is assigned to them directly.
     target: i64,
     /// A user in no group, for `add_user`.
     newbie: i64,
@@ -249,6 +250,20 @@ fn rows() -> Vec<Row> {
         },
         Row {
             method: Method::POST,
+            route: "/api/v3/rbac/roles/{pk}/add_user/",
+            url: |w| format!("/api/v3/rbac/roles/{}/add_user/", w.crew_role),
+            body: |w| json!({"pk": w.newbie}),
+            want: [Status(204), Status(204), CEILING, WHILE, Status(204)],
+        },
+        Row {
+            method: Method::POST,
+            route: "/api/v3/rbac/roles/{pk}/remove_user/",
+            url: |w| format!("/api/v3/rbac/roles/{}/remove_user/", w.spare),
+            body: |w| json!({"pk": w.target}),
+            want: [Status(204), Status(204), NOT_COVERED, WHILE, Status(204)],
+        },
+        Row {
+            method: Method::POST,
             route: "/api/v3/core/tokens/",
             url: |_| "/api/v3/core/tokens/".into(),
             body: |_| json!({"identifier": "made"}),
@@ -309,6 +324,7 @@ async fn cell(kind: Kind) -> (TestApp, World, Client) {
          INSERT INTO group_roles SELECT g.id, r.id FROM groups g, roles r
              WHERE g.uuid = '{crew}' AND r.uuid = '{crew_role}';
          INSERT INTO user_groups SELECT {target}, id FROM groups WHERE uuid = '{crew}';
+         INSERT INTO user_roles SELECT {target}, id FROM roles WHERE uuid = '{spare}';
          INSERT INTO impersonations (uuid, original_user_id, target_user_id, reason, started, expires)
              VALUES ('{impersonation}', 1, {bystander}, 'support',
                      '2026-01-01T00:00:00.000000Z', '2999-01-01T00:00:00.000000Z');"

@@ -25,6 +25,7 @@ mod limits;
 mod login;
 mod me;
 mod openapi;
+mod proxies;
 mod python_client;
 mod roles;
 mod sessions;

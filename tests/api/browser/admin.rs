@@ -262,4 +262,53 @@ async fn an_admin_finds_edits_and_validates_users_in_the_browser() {
         .await;
     assert_eq!(storage, json!({"local": 0, "cookie": false}));
     assert_clean_console(&b).await;
+
+    back_to_the_sign_in_start(&b).await;
+}
+
+/// `/admin/?next=<the forward-auth sign-in start>`: signed in already or once signed
+/// in, the page goes to that start (which sends the browser on to `rd`, here a path
+/// on this site); any other `next` is ignored. Starts and ends signed in.
+async fn back_to_the_sign_in_start(b: &super::webdriver::Browser) {
+    let at = |path: &'static str| {
+        b.wait_until(
+            path,
+            "return location.pathname + location.search === arguments[0]",
+            json!([path]),
+        )
+    };
+    for ignored in [
+        "https%3A%2F%2Fevil.test%2F",
+        "%2Fapi%2Fv3%2Fcore%2Fusers%2Fme%2F",
+    ] {
+        b.goto(&format!("/admin/?next={ignored}#/users")).await;
+        b.wait_visible("#users-table").await;
+        let url = b
+            .js("return location.host + location.pathname", json!([]))
+            .await;
+        assert_eq!(
+            url,
+            format!("{}/admin/", b.base.trim_start_matches("http://"))
+        );
+    }
+
+    b.goto("/admin/?next=/outpost.goauthentik.io/start%3Frd%3D%2Fsomewhere")
+        .await;
+    at("/somewhere").await;
+
+    b.goto("/admin/").await;
+    b.wait_visible("#topbar").await;
+    super::log_out(b).await;
+    b.goto("/admin/?next=/outpost.goauthentik.io/start%3Frd%3D%2Fsomewhere%253Fx%253D1")
+        .await;
+    b.wait_visible("#login-form").await;
+    b.fill("#login-form input[name=username]", "admin").await;
+    b.fill("#login-form input[name=password]", ADMIN_PASSWORD)
+        .await;
+    b.click("#login-submit").await;
+    at("/somewhere?x=1").await;
+    // Back leads to the page, not into the start again.
+    b.js("history.back()", json!([])).await;
+    at("/admin/").await;
+    b.wait_visible("#topbar").await;
 }
