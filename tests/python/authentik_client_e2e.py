@@ -425,7 +425,7 @@ class Run:
         def update():
             erin = core.core_users_create(ak.UserRequest(
                 username=self.name("erin"), name="Erin", groups=[g["group-a"].pk],
-                attributes={"a": 1}))
+                attributes={"a": 1}, last_login=datetime.datetime(2026, 2, 1, tzinfo=UTC)))
             self.users["erin"] = erin
             put = core.core_users_update(erin.pk, ak.UserRequest(
                 username=self.name("erin2"), name="Erin Two", email=f"erin@{self.p}.example",
@@ -442,11 +442,13 @@ class Run:
             erin = self.users["erin"]
             patched = core.core_users_partial_update(
                 erin.pk, ak.PatchedUserRequest(email=f"erin3@{self.p}.example",
-                                               roles=[r["role-b"].pk]))
-            check_equal((patched.email, patched.name, patched.path, patched.roles),
+                                               roles=[r["role-b"].pk], last_login=None))
+            check_equal((patched.email, patched.name, patched.path, patched.roles,
+                         patched.last_login),
                         (f"erin3@{self.p}.example", "Erin Two", f"{self.p}/updated",
-                         [r["role-b"].pk]),
-                        "PATCH user's email, name (unchanged), path (unchanged), roles")
+                         [r["role-b"].pk], None),
+                        "PATCH user's email, name (unchanged), path (unchanged), roles, "
+                        "last_login (cleared)")
             self.users["erin"] = patched
         self.step("users: partial update (PATCH)", partial_update)
 
