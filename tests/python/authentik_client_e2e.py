@@ -24,7 +24,6 @@ import time
 import traceback
 import urllib.error
 import urllib.request
-import uuid
 
 import authentik_client as ak
 import pydantic
@@ -568,7 +567,7 @@ class Run:
 
         def update_keeps_permissions():
             path = f"/api/v3/rbac/roles/{r['role-a'].pk}/"
-            status, _, body = http(self.base, "PATCH", path,
+            status, _, _ = http(self.base, "PATCH", path,
                                    {"permissions": ["core.view_user"]}, token=self.token)
             check_equal(status, 200, "status of giving role-a a permission")
             role = rbac.rbac_roles_update(r["role-a"].pk,
