@@ -568,7 +568,7 @@ class Run:
         def update_keeps_permissions():
             path = f"/api/v3/rbac/roles/{r['role-a'].pk}/"
             status, _, _ = http(self.base, "PATCH", path,
-                                   {"permissions": ["core.view_user"]}, token=self.token)
+                                {"permissions": ["core.view_user"]}, token=self.token)
             check_equal(status, 200, "status of giving role-a a permission")
             role = rbac.rbac_roles_update(r["role-a"].pk,
                                           ak.RoleRequest(name=self.name("role-a2")))
