@@ -18,8 +18,11 @@ pub mod pagination;
 pub mod query;
 pub mod role_members;
 pub mod roles;
+pub mod service_accounts;
+pub mod token_edits;
 pub mod token_request;
 pub mod tokens;
+pub mod used_by;
 pub mod user_list;
 pub mod user_request;
 pub mod users;
@@ -38,8 +41,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .configure(me::configure)
         .configure(my_impersonations::configure)
         .configure(impersonation::configure)
-        // After `me` and `impersonate_end`: `/core/users/{pk}` would otherwise claim them.
+        .configure(service_accounts::configure)
+        // After `me`, `impersonate_end` and `service_account`: `/core/users/{pk}` would
+        // otherwise claim them.
         .configure(users::configure)
+        .configure(used_by::configure)
         .configure(groups::configure)
         .configure(roles::configure)
         .configure(tokens::configure)

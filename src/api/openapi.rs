@@ -42,6 +42,8 @@ pub fn document() -> utoipa::openapi::OpenApi {
         super::me::Doc::openapi(),
         super::my_impersonations::Doc::openapi(),
         super::users::Doc::openapi(),
+        super::service_accounts::Doc::openapi(),
+        super::used_by::Doc::openapi(),
         super::impersonation::Doc::openapi(),
         super::groups::Doc::openapi(),
         super::roles::Doc::openapi(),

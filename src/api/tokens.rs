@@ -5,6 +5,7 @@ use super::endpoint;
 use super::openapi::{GenericError, ValidationError};
 use super::pagination::{Page, Paginated, Pagination};
 use super::query::Query;
+use super::token_edits;
 use super::token_request::parse;
 use super::views::{Include, User};
 use crate::auth::Identity;
@@ -34,8 +35,18 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         "/api/v3/core/tokens/{identifier}",
         [
             (Method::GET, web::to(retrieve)),
+            (Method::PUT, web::to(token_edits::update)),
+            (Method::PATCH, web::to(token_edits::partial_update)),
             (Method::DELETE, web::to(destroy)),
         ],
+    ))
+    .service(endpoint(
+        "/api/v3/core/tokens/{identifier}/view_key",
+        [(Method::GET, web::to(token_edits::view_key))],
+    ))
+    .service(endpoint(
+        "/api/v3/core/tokens/{identifier}/set_key",
+        [(Method::POST, web::to(token_edits::set_key))],
     ));
 }
 
@@ -62,7 +73,7 @@ pub struct Token {
 }
 
 impl Token {
-    fn new(t: tokens::Token, owner: UserView, install_id: &str) -> Self {
+    pub(super) fn new(t: tokens::Token, owner: UserView, install_id: &str) -> Self {
         Token {
             pk: t.uuid,
             managed: None,
@@ -127,6 +138,8 @@ fn visible_owner(identity: &Identity) -> Option<i64> {
     params(
         ("identifier" = Option<String>, Query), ("user" = Option<i64>, Query, description = "owner's pk"),
         ("user__username" = Option<String>, Query), ("intent" = Option<String>, Query), ("expiring" = Option<bool>, Query),
+        ("description" = Option<String>, Query), ("managed" = Option<String>, Query, description = "standin manages no tokens: any value matches none"),
+        ("search" = Option<String>, Query, description = "words matched in identifier, intent, owner's username and description"),
         ("ordering" = Option<String>, Query, description = "identifier, expires, created or last_used; `-` for descending"),
         ("page" = Option<i64>, Query), ("page_size" = Option<i64>, Query),
     ),
@@ -143,6 +156,9 @@ pub async fn list(
         identifier: q.text("identifier"),
         username: q.text("user__username"),
         intent: q.text("intent"),
+        description: q.text("description"),
+        managed: q.text("managed"),
+        search: q.text("search"),
         ..TokenFilter::default()
     };
     if let Some(raw) = q.get("user") {
@@ -263,7 +279,23 @@ pub async fn destroy(
 
 #[derive(utoipa::OpenApi)]
 #[openapi(
-    paths(list, create, retrieve, destroy),
-    components(schemas(Token, TokenCreated, TokenRequest, PaginatedTokenList))
+    paths(
+        list,
+        create,
+        retrieve,
+        token_edits::update,
+        token_edits::partial_update,
+        destroy,
+        token_edits::view_key,
+        token_edits::set_key
+    ),
+    components(schemas(
+        Token,
+        TokenCreated,
+        TokenRequest,
+        token_edits::PatchedTokenRequest,
+        token_edits::TokenSetKeyRequest,
+        PaginatedTokenList
+    ))
 )]
 pub struct Doc;

@@ -1,7 +1,7 @@
 //! The tokens list: a user's own tokens, or everyone's for a superuser.
 
 use super::StoreError;
-use super::paging::{Conditions, Listing, page};
+use super::paging::{Conditions, Listing, contains_pattern, page};
 use super::tokens::{COLUMNS, Token, from_row};
 use super::user_views::{self, UserView};
 use rusqlite::Connection;
@@ -21,6 +21,13 @@ pub struct TokenFilter {
     pub username: Option<String>,
     pub intent: Option<String>,
     pub expiring: Option<bool>,
+    pub description: Option<String>,
+    /// authentik's `managed` (the name of whatever manages a token). standin manages
+    /// none, so every token's is null and any value matches nothing.
+    pub managed: Option<String>,
+    /// Words that must each appear (any case) in the identifier, intent, owner's
+    /// username or description.
+    pub search: Option<String>,
     /// One of [`ORDERINGS`], and whether descending.
     pub ordering: (&'static str, bool),
 }
@@ -48,6 +55,27 @@ impl TokenFilter {
         }
         if let Some(v) = self.expiring {
             w.add("t.expiring = ?", Sql::Integer(v.into()));
+        }
+        if let Some(v) = &self.description {
+            w.add("t.description = ?", Sql::Text(v.clone()));
+        }
+        if self.managed.is_some() {
+            w.push("0");
+        }
+        if let Some(search) = &self.search {
+            // Django REST framework's search: the text splits into words at whitespace
+            // and commas, and each word must match one of the fields.
+            for word in search
+                .split(|ch: char| ch.is_whitespace() || ch == ',')
+                .filter(|w| !w.is_empty())
+            {
+                let p = w.bind(Sql::Text(contains_pattern(word)));
+                w.push(format!(
+                    "(t.identifier LIKE {p} ESCAPE '\\' OR t.intent LIKE {p} ESCAPE '\\'
+                      OR t.description LIKE {p} ESCAPE '\\'
+                      OR t.user_id IN (SELECT id FROM users WHERE username LIKE {p} ESCAPE '\\'))"
+                ));
+            }
         }
         w
     }

@@ -449,14 +449,14 @@ async fn lists_filter_order_and_paginate() {
 }
 
 #[actix_web::test]
-async fn tokens_need_authentication_and_cannot_be_changed() {
+async fn tokens_need_authentication_and_a_method_not_served_is_405() {
     let app = TestApp::spawn().await;
     assert_unauthenticated(app.client().get(TOKENS).await).await;
     let admin = app.admin().await;
     create(&admin, json!({"identifier": "fixed"})).await;
     let (status, body) = parts(
         admin
-            .patch("/api/v3/core/tokens/fixed/", json!({"description": "x"}))
+            .post("/api/v3/core/tokens/fixed/", json!({"description": "x"}))
             .await,
     )
     .await;
