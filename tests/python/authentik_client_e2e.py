@@ -483,6 +483,10 @@ class Run:
             check(result.group_pk, "service account with create_group has no group_pk")
             user = core.core_users_retrieve(result.user_pk)
             check_equal(user.type, ak.UserTypeEnum.SERVICE_ACCOUNT, "service account's type")
+            group = core.core_groups_retrieve(result.group_pk)
+            self.groups["svc"] = group
+            check_equal((group.name, group.users), (self.name("svc"), [result.user_pk]),
+                        "service account's group (name, users)")
             check_equal(user.uid, result.user_uid, "service account's uid")
             me = Apis(token_client(self.base, result.token)).core.core_users_me_retrieve()
             check_equal(me.user.username, self.name("svc"), "me with the service account's token")
