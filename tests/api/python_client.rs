@@ -49,13 +49,14 @@ fn describe(what: &str, out: &Output) -> String {
     )
 }
 
-/// Whether `python` imports the client at the pinned version.
+/// Whether `python` has the client installed at the pinned version (read from its
+/// metadata: importing the package takes seconds).
 fn has_client(python: &Path) -> bool {
     python.is_file()
         && run(Command::new(python).args([
             "-c",
             &format!(
-                "import authentik_client, sys; sys.exit(authentik_client.__version__ != '{VERSION}')"
+                "import importlib.metadata as m, sys; sys.exit(m.version('authentik-client') != '{VERSION}')"
             ),
         ]))
         .is_ok_and(|out| out.status.success())
