@@ -70,8 +70,19 @@ fn python_with_client() -> Result<PathBuf, String> {
     if has_client(&python) {
         return Ok(python);
     }
-    if !python.is_file() {
-        let out = run(Command::new("python3").arg("-m").arg("venv").arg(&venv))?;
+    let has_pip = |python: &Path| {
+        run(Command::new(python).args(["-m", "pip", "--version"]))
+            .is_ok_and(|out| out.status.success())
+    };
+    if !python.is_file() || !has_pip(&python) {
+        let mut venv_cmd = Command::new("python3");
+        venv_cmd.args(["-m", "venv"]);
+        // A venv of ours left without pip (python3-venv was missing) is made again;
+        // one named by STANDIN_PYTHON_CLIENT_VENV is never cleared.
+        if std::env::var_os("STANDIN_PYTHON_CLIENT_VENV").is_none() {
+            venv_cmd.arg("--clear");
+        }
+        let out = run(venv_cmd.arg(&venv))?;
         if !out.status.success() {
             return Err(describe("python3 -m venv", &out));
         }
@@ -91,9 +102,7 @@ fn python_with_client() -> Result<PathBuf, String> {
         return Err(describe(&format!("pip install {PACKAGE}"), &out));
     }
     if !has_client(&python) {
-        return Err(format!(
-            "{PACKAGE} installed but not importable by {python:?}"
-        ));
+        return Err(format!("{PACKAGE} installed but not found by {python:?}"));
     }
     Ok(python)
 }
