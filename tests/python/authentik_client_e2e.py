@@ -554,6 +554,13 @@ class Run:
                   "dave is still a member after remove_user")
         self.step("groups: add_user, remove_user", members)
 
+        def delete():
+            group = core.core_groups_create(ak.GroupRequest(name=self.name("doomed")))
+            check_equal(core.core_groups_destroy(group.pk), None, "DELETE group's body")
+            status, _ = api_status(lambda: core.core_groups_retrieve(group.pk))
+            check_equal(status, 404, "status of retrieving the deleted group")
+        self.step("groups: delete", delete)
+
     # -- roles ----------------------------------------------------------------
 
     def roles_checks(self):
@@ -599,6 +606,13 @@ class Run:
             check(role not in core.core_users_retrieve(dave).roles,
                   "dave's roles still hold role-b after remove_user")
         self.step("roles: add_user, remove_user", members)
+
+        def delete():
+            role = rbac.rbac_roles_create(ak.RoleRequest(name=self.name("doomed")))
+            check_equal(rbac.rbac_roles_destroy(role.pk), None, "DELETE role's body")
+            status, _ = api_status(lambda: rbac.rbac_roles_retrieve(role.pk))
+            check_equal(status, 404, "status of retrieving the deleted role")
+        self.step("roles: delete", delete)
 
     # -- tokens ---------------------------------------------------------------
 
@@ -770,6 +784,17 @@ class Run:
                     check_equal((got.pk, got.action), (event.pk, event.action),
                                 f"retrieved {action} event")
         self.step("events: retrieve one of each action", retrieve)
+
+        def model_events():
+            recorded = {(e.action.value, (e.context or {}).get("model", {}).get("model_name"))
+                        for e in every}
+            missing = [f"{action} of a {model}"
+                       for model in ["user", "group", "role", "token"]
+                       for action in ["model_created", "model_updated", "model_deleted"]
+                       if (action, model) not in recorded]
+            check(not missing, f"the event log lacks {missing}")
+        self.step("events: created, updated and deleted users, groups, roles and tokens",
+                  model_events)
 
         def narrows(what, each, **filters):
             """The filtered list is not empty, not everything, and every item matches."""
