@@ -29,6 +29,7 @@ mod login;
 mod me;
 mod openapi;
 mod proxies;
+mod python_client;
 mod role_members;
 mod roles;
 mod service_accounts;
