@@ -41,6 +41,8 @@ fn filter_from(q: &mut Query) -> UserFilter {
     f.is_active = q.boolean("is_active");
     f.is_superuser = q.boolean("is_superuser");
     f.last_login_isnull = q.boolean("last_login__isnull");
+    f.date_joined = q.time("date_joined");
+    f.last_login = q.time("last_login");
     f.date_joined_gt = q.time("date_joined__gt");
     f.date_joined_lt = q.time("date_joined__lt");
     f.last_login_gt = q.time("last_login__gt");
@@ -109,6 +111,7 @@ fn check_attribute_keys<'a>(
         ("uuid" = Option<String>, Query), ("groups_by_name" = Option<Vec<String>>, Query), ("groups_by_pk" = Option<Vec<String>>, Query),
         ("attributes" = Option<String>, Query, description = "JSON object; each key matched by equality; at most 20 keys of 1 to 100 characters without \", \\ or control characters"),
         ("last_login__isnull" = Option<bool>, Query),
+        ("date_joined" = Option<String>, Query), ("last_login" = Option<String>, Query),
         ("date_joined__gt" = Option<String>, Query), ("date_joined__lt" = Option<String>, Query),
         ("last_login__gt" = Option<String>, Query), ("last_login__lt" = Option<String>, Query),
         ("last_updated" = Option<String>, Query), ("last_updated__gt" = Option<String>, Query), ("last_updated__lt" = Option<String>, Query),

@@ -36,8 +36,10 @@ pub struct UserFilter {
     /// `(key, JSON value)` pairs matched by equality.
     pub attributes: Vec<(String, serde_json::Value)>,
     pub last_login_isnull: Option<bool>,
+    pub date_joined: Option<String>,
     pub date_joined_gt: Option<String>,
     pub date_joined_lt: Option<String>,
+    pub last_login: Option<String>,
     pub last_login_gt: Option<String>,
     pub last_login_lt: Option<String>,
     pub last_updated: Option<String>,
@@ -128,8 +130,10 @@ impl UserFilter {
             None => {}
         }
         for (cond, value) in [
+            ("u.date_joined = ?", &self.date_joined),
             ("u.date_joined > ?", &self.date_joined_gt),
             ("u.date_joined < ?", &self.date_joined_lt),
+            ("u.last_login = ?", &self.last_login),
             ("u.last_login > ?", &self.last_login_gt),
             ("u.last_login < ?", &self.last_login_lt),
             ("u.last_updated = ?", &self.last_updated),

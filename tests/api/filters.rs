@@ -126,6 +126,12 @@ async fn every_documented_filter_of_every_list_narrows_it() {
             1,
         ),
         ("last_login__isnull", "last_login__isnull=true".into(), 1),
+        ("date_joined", "date_joined=2020-01-01".into(), 1),
+        (
+            "last_login",
+            "last_login=2026-06-01T12:00:00%2B02:00".into(),
+            1,
+        ),
         ("date_joined__gt", "date_joined__gt=2021-01-01".into(), 2),
         (
             "date_joined__lt",
