@@ -1,5 +1,5 @@
 //! First start: on an empty database, the superuser group `admins` and the first
-//! admin (CONTRACT §8); and the automation token of `bootstrap.token`.
+//! admin; and the automation token of `bootstrap.token`.
 
 use crate::auth::passwords::Passwords;
 use crate::config::Config;

@@ -1,4 +1,4 @@
-//! The command line: `serve` (default) and the admin subcommands (CONTRACT §8).
+//! The command line: `serve` (default) and the admin subcommands.
 
 use crate::auth::passwords::Passwords;
 use crate::bootstrap::ADMIN_GROUP;

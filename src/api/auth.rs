@@ -1,4 +1,4 @@
-//! Login and logout (CONTRACT §2).
+//! Login and logout.
 
 use super::body::Body;
 use super::endpoint;

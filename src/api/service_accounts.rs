@@ -97,7 +97,7 @@ pub async fn create(
     state: web::Data<AppState>,
     body: Json<Value>,
 ) -> Result<Json<UserServiceAccountResponse>, ApiError> {
-    // A new user is a change of who holds what (CONTRACT §6), like user create.
+    // A new user is a change of who holds what, like user create.
     policy::may_change_holdings(&identity.caller())?;
     identity.require(Permission::AddUser)?;
     let new = parse(body.into_inner())?;

@@ -1,4 +1,4 @@
-//! `GET /api/v3/core/users/`: the users list with every filter of CONTRACT §5.
+//! `GET /api/v3/core/users/`: the users list with every filter authentik's client sends.
 
 use super::json_with_capacity;
 use super::openapi::{GenericError, ValidationError};

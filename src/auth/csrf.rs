@@ -1,4 +1,4 @@
-//! CSRF defences (CONTRACT §2): a double-submit token for cookie-authenticated writes,
+//! CSRF defences: a double-submit token for cookie-authenticated writes,
 //! and an origin check on login, which has no session yet.
 
 use crate::error::ApiError;

@@ -1,5 +1,5 @@
 //! argon2id hashing, always off the async workers and at most
-//! `security.max_concurrent_hashes` at a time (CONTRACT §2).
+//! `security.max_concurrent_hashes` at a time.
 
 use crate::config::Security;
 use argon2::password_hash::rand_core::OsRng;

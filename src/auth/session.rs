@@ -1,4 +1,4 @@
-//! The payload of the signed session cookie (CONTRACT §2). Only this module knows its
+//! The payload of the signed session cookie. Only this module knows its
 //! keys: `session_id` (random, one per login), `user_id` (the effective user),
 //! `original_user_id` and `impersonation_id` (only while impersonating), `auth_epoch`
 //! of the logged-in person, `issued_at`, and `authenticated_at` (when the person last

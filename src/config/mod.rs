@@ -1,5 +1,5 @@
 //! Settings: defaults, then a TOML file, then `STANDIN_<SECTION>__<KEY>` environment
-//! variables, then command-line flags (CONTRACT §8). Every error names its key.
+//! variables, then command-line flags. Every error names its key.
 
 mod forward_auth;
 mod lenient;

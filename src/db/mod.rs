@@ -20,9 +20,9 @@ use std::time::Duration;
 
 pub type Pool = r2d2::Pool<SqliteConnectionManager>;
 
-/// Pragmas every pooled connection gets (CONTRACT §8, standards: WAL, foreign keys,
-/// busy timeout (below), synchronous=NORMAL: in WAL mode a power cut can lose the
-/// last commits but never leaves the database inconsistent).
+/// Pragmas every connection gets: WAL, foreign keys, the busy timeout (below), and
+/// synchronous=NORMAL (in WAL mode a power cut can lose the last commits but never
+/// leaves the database inconsistent).
 const CONNECTION_PRAGMAS: &str = "PRAGMA journal_mode = WAL;
      PRAGMA foreign_keys = ON;
      PRAGMA synchronous = NORMAL;

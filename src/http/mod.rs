@@ -16,7 +16,7 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{CACHE_CONTROL, HeaderValue};
 use actix_web::middleware::{DefaultHeaders, Next};
 
-/// Headers every response carries (CONTRACT §5 admin page; harmless for JSON).
+/// Headers every response carries (the admin page's; harmless for JSON).
 pub fn security_headers() -> DefaultHeaders {
     DefaultHeaders::new()
         .add(("X-Content-Type-Options", "nosniff"))

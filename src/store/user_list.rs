@@ -1,4 +1,4 @@
-//! The users list: every filter of CONTRACT §5 composed into one indexed query.
+//! The users list: every filter composed into one indexed query.
 
 use super::paging::{Conditions, Listing, contains_pattern, page};
 use super::user_views::id_list;

@@ -1,4 +1,4 @@
-//! CONTRACT §6: the ten checks of `impersonate`, in order, and life while impersonating.
+//! The ten checks of `impersonate`, in order, and life while impersonating.
 
 use crate::helpers::*;
 use reqwest::{Method, StatusCode};

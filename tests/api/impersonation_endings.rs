@@ -1,4 +1,4 @@
-//! CONTRACT §6: every way an impersonation ends, each taking effect on the next request.
+//! Every way an impersonation ends, each taking effect on the next request.
 
 use crate::helpers::*;
 use crate::impersonation::{events_of, me, start};

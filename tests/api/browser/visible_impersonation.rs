@@ -1,5 +1,5 @@
-//! Impersonation the impersonated can see and admins can trust, on the page (CONTRACT
-//! §6a): read-only by default with no write controls, full access on request, the
+//! Impersonation the impersonated can see and admins can trust, on the page:
+//! read-only by default with no write controls, full access on request, the
 //! password asked again when the session is stale, the countdown to the idle limit,
 //! and the user told of the visit after login and on their profile.
 
