@@ -64,6 +64,9 @@ enum Command {
     },
     /// Write a consistent copy of the database to PATH (safe while serving).
     Backup { path: PathBuf },
+    /// Replace the database with a copy of BACKUP (the server must be stopped); the
+    /// database replaced is kept as `<database>.before-restore`.
+    Restore { backup: PathBuf },
     /// Make a new session signing key in the key file; cookies signed with the previous
     /// key keep working until session.max_age has passed. A running server uses the new
     /// key from its next start.
@@ -112,6 +115,7 @@ pub fn main() -> ExitCode {
         Command::Backup { path } => Db::open(&config.database.path, 1)
             .and_then(|db| db.backup(&path))
             .map_err(StartError::from),
+        Command::Restore { backup } => restore(&config, &backup),
         Command::RotateKey { drop_previous } => rotate_key(&config, drop_previous),
     };
     match result {
@@ -247,6 +251,21 @@ fn create_token(
         tokens::create(c, &t, &k, &Actor::anonymous(None)).map(drop)
     })?;
     println!("{key}");
+    Ok(())
+}
+
+fn restore(config: &Config, backup: &std::path::Path) -> Result<(), StartError> {
+    let db = &config.database.path;
+    let done = crate::db::restore::restore(db, backup)?;
+    println!(
+        "restored {} from {} (schema version {})",
+        db.display(),
+        backup.display(),
+        done.version
+    );
+    if let Some(kept) = done.kept {
+        println!("the database it replaced is kept as {}", kept.display());
+    }
     Ok(())
 }
 

@@ -3,7 +3,9 @@
 
 mod checkpoint;
 mod files;
+pub mod lock;
 mod migrate;
+pub mod restore;
 mod writer;
 
 pub use migrate::{SCHEMA_VERSION, migrate};
@@ -44,11 +46,20 @@ fn manager_for(path: &Path) -> SqliteConnectionManager {
 pub struct Db {
     pool: Pool,
     writer: Writer,
+    /// Keeps `standin restore` out while the database is open here.
+    _held: Option<std::sync::Arc<lock::Held>>,
 }
 
 impl Db {
     /// Opens (creating if needed) the database at `path` and brings its schema up to date.
     pub fn open(path: &Path, pool_size: u32) -> Result<Db, StoreError> {
+        let held = lock::shared(path).map_err(|e| match e {
+            lock::LockError::Busy => StoreError::Other(format!(
+                "{}: a restore is replacing this database; try again when it has finished",
+                path.display()
+            )),
+            lock::LockError::Io(e) => StoreError::Other(e.to_string()),
+        })?;
         files::create_private(path)
             .map_err(|e| StoreError::Other(format!("{}: {e}", path.display())))?;
         let manager = manager_for(path);
@@ -66,7 +77,11 @@ impl Db {
         let limits = checkpoint::LogLimits::default();
         let writer = Writer::start(manager.connect()?, manager.connect()?, sync, limits)
             .map_err(|e| StoreError::Other(format!("writer thread: {e}")))?;
-        Ok(Db { pool, writer })
+        Ok(Db {
+            pool,
+            writer,
+            _held: held.map(std::sync::Arc::new),
+        })
     }
 
     /// Runs a read-only `f` on the blocking pool.

@@ -5,6 +5,7 @@
 mod helpers;
 
 mod authorization_table;
+mod backups;
 mod browser;
 mod cli;
 mod command;
