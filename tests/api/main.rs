@@ -38,6 +38,7 @@ mod sessions;
 mod tokens;
 mod tokens_filters;
 mod tokens_keys;
+mod upgrades;
 mod used_by;
 mod users;
 mod users_list;
