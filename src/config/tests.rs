@@ -163,7 +163,7 @@ fn previous_secret_keys_come_as_a_list_or_comma_separated_and_are_checked_and_ma
         &[],
     )
     .unwrap();
-    assert_eq!(c.session.previous_secret_keys, [one.clone()]);
+    assert_eq!(c.session.previous_secret_keys, std::slice::from_ref(&one));
     let both = format!("{one}, {two}");
     let c = load("", &[("STANDIN_SESSION__PREVIOUS_SECRET_KEYS", &both)]).unwrap();
     assert_eq!(c.session.previous_secret_keys, [one.clone(), two]);
