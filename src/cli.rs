@@ -64,6 +64,17 @@ enum Command {
     },
     /// Write a consistent copy of the database to PATH (safe while serving).
     Backup { path: PathBuf },
+    /// Replace the database with a copy of BACKUP (the server must be stopped); the
+    /// database replaced is kept as `<database>.before-restore`.
+    Restore { backup: PathBuf },
+    /// Make a new session signing key in the key file; cookies signed with the previous
+    /// key keep working until session.max_age has passed. A running server uses the new
+    /// key from its next start.
+    RotateKey {
+        /// Also drop every earlier key (a leaked key): every existing cookie is refused.
+        #[arg(long)]
+        drop_previous: bool,
+    },
     /// Validate the settings and print them, secrets masked.
     CheckConfig,
 }
@@ -106,6 +117,8 @@ pub fn main() -> ExitCode {
                 .and_then(|db| db.backup(&path))
                 .map_err(StartError::from)
         }
+        Command::Restore { backup } => restore(&config, &backup),
+        Command::RotateKey { drop_previous } => rotate_key(&config, drop_previous),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -244,5 +257,46 @@ fn create_token(
         tokens::create(c, &t, &k, &Actor::anonymous(None)).map(drop)
     })?;
     println!("{key}");
+    Ok(())
+}
+
+fn restore(config: &Config, backup: &std::path::Path) -> Result<(), StartError> {
+    let db = &config.database.path;
+    let done = crate::db::restore::restore(db, backup)?;
+    println!(
+        "restored {} from {} (schema version {})",
+        db.display(),
+        backup.display(),
+        done.version
+    );
+    if let Some(kept) = done.kept {
+        println!("the database it replaced is kept as {}", kept.display());
+    }
+    Ok(())
+}
+
+fn rotate_key(config: &Config, drop_previous: bool) -> Result<(), StartError> {
+    if config.session.secret_key.is_some() {
+        return Err(StartError::Other(
+            "session.secret_key is set, so the key file is not used: put a new key in \
+             session.secret_key and the old one in session.previous_secret_keys"
+                .into(),
+        ));
+    }
+    let done = crate::auth::key::rotate(
+        &config.database.path,
+        config.session.max_age.0,
+        drop_previous,
+    )?;
+    println!("new session signing key in {}", done.path.display());
+    if drop_previous {
+        println!("every earlier key is dropped: existing sessions are refused");
+    } else {
+        println!(
+            "{} earlier key(s) still accepted until session.max_age after their rotation",
+            done.previous
+        );
+    }
+    println!("a running server uses the new key from its next start");
     Ok(())
 }

@@ -1,6 +1,7 @@
 //! Builds the application and binds its listener. Tests and production start the
 //! server the same way (tests with `server.listen` on port 0).
 
+use crate::auth::key_rotation::CookieKeys;
 use crate::auth::lifetime::SessionLifetime;
 use crate::auth::passwords::Passwords;
 use crate::auth::throttle::LoginThrottle;
@@ -52,10 +53,7 @@ impl Application {
                     config.database.pool_size,
                     config.database.checkpoints,
                 )?;
-                let key = auth::key::load_or_create(
-                    config.session.secret_key.as_deref(),
-                    &config.database.path,
-                )?;
+                let key = auth::key::load_or_create(&config.session, &config.database.path)?;
                 let passwords = Passwords::new(&config.security);
                 let install_id = db.write_now(meta::install_id)?;
                 bootstrap::run(&db, &config, &passwords)?;
@@ -81,6 +79,7 @@ impl Application {
             s.login_window.0,
         );
         let workers = config.server.workers;
+        let cookie_keys = web::Data::new(CookieKeys::new(key.clone(), &config.session));
         let state = web::Data::new(AppState {
             config,
             db,
@@ -93,6 +92,7 @@ impl Application {
             let max_body = state.config.server.max_body.0;
             App::new()
                 .app_data(state.clone())
+                .app_data(cookie_keys.clone())
                 .app_data(http::json_config(max_body))
                 .app_data(http::payload_config(max_body))
                 .app_data(http::query_config())
@@ -101,7 +101,9 @@ impl Application {
                 .configure(http::pages::configure)
                 .configure(crate::forward_auth::configure)
                 .default_service(web::to(http::not_found))
-                .wrap(session_middleware(&state.config, key.clone()))
+                .wrap(session_middleware(&state.config, key.current().clone()))
+                // In front of the session middleware: cookies of a previous key get in.
+                .wrap(from_fn(auth::key_rotation::accept_previous_keys))
                 .wrap(from_fn(http::secure_cookies))
                 .wrap(http::security_headers())
                 .wrap(from_fn(http::no_store_for_api))

@@ -6,6 +6,7 @@ pub mod client;
 pub mod csrf;
 pub mod identity;
 pub mod key;
+pub mod key_rotation;
 pub mod lifetime;
 pub mod passwords;
 pub mod session;

@@ -105,6 +105,10 @@ pub enum CookieSecure {
 #[serde(deny_unknown_fields, default)]
 pub struct Session {
     pub secret_key: Option<String>,
+    /// Keys (base64) that signed cookies before `secret_key`: cookies signed with one
+    /// are still accepted, and re-signed with `secret_key` at their next use.
+    #[serde(deserialize_with = "lenient::list")]
+    pub previous_secret_keys: Vec<String>,
     pub cookie_name: String,
     #[serde(deserialize_with = "secure_flag")]
     pub secure: CookieSecure,
@@ -139,6 +143,7 @@ impl Default for Session {
     fn default() -> Self {
         Session {
             secret_key: None,
+            previous_secret_keys: Vec::new(),
             cookie_name: "standin_session".into(),
             secure: CookieSecure::Auto,
             max_age: Span::secs(14 * 86_400),
@@ -309,6 +314,9 @@ impl Config {
             }
         };
         mask(&mut shown.session.secret_key);
+        for key in &mut shown.session.previous_secret_keys {
+            *key = "********".into();
+        }
         mask(&mut shown.bootstrap.password);
         mask(&mut shown.bootstrap.token);
         toml::to_string_pretty(&shown).unwrap_or_else(|e| format!("# cannot render: {e}\n"))

@@ -152,3 +152,24 @@ fn the_example_file_lists_every_key_with_its_environment_name() {
         "127.0.0.1:9000"
     );
 }
+
+#[test]
+fn previous_secret_keys_come_as_a_list_or_comma_separated_and_are_checked_and_masked() {
+    use base64::Engine;
+    let one = base64::engine::general_purpose::STANDARD.encode([1u8; 64]);
+    let two = base64::engine::general_purpose::STANDARD.encode([2u8; 64]);
+    let c = load(
+        &format!("[session]\nprevious_secret_keys = [\"{one}\"]\n"),
+        &[],
+    )
+    .unwrap();
+    assert_eq!(c.session.previous_secret_keys, std::slice::from_ref(&one));
+    let both = format!("{one}, {two}");
+    let c = load("", &[("STANDIN_SESSION__PREVIOUS_SECRET_KEYS", &both)]).unwrap();
+    assert_eq!(c.session.previous_secret_keys, [one.clone(), two]);
+    assert!(!c.masked_toml().contains(&one));
+    let err = load("", &[("STANDIN_SESSION__PREVIOUS_SECRET_KEYS", "c2hvcnQ=")])
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("session.previous_secret_keys"), "{err}");
+}

@@ -26,11 +26,18 @@ impl Config {
         {
             return bad("database.path", "must name a file");
         }
-        if let Some(key) = &self.session.secret_key {
+        let session_keys = self
+            .session
+            .secret_key
+            .iter()
+            .map(|k| ("session.secret_key", k));
+        let previous =
+            (self.session.previous_secret_keys.iter()).map(|k| ("session.previous_secret_keys", k));
+        for (name, key) in session_keys.chain(previous) {
             match base64::engine::general_purpose::STANDARD.decode(key.trim()) {
                 Ok(bytes) if bytes.len() >= 64 => {}
-                Ok(_) => return bad("session.secret_key", "must be at least 64 bytes (base64)"),
-                Err(_) => return bad("session.secret_key", "must be base64"),
+                Ok(_) => return bad(name, "must be at least 64 bytes (base64)"),
+                Err(_) => return bad(name, "must be base64"),
             }
         }
         if self.session.cookie_name.is_empty()

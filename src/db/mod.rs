@@ -3,7 +3,9 @@
 
 mod checkpoint;
 mod files;
+pub mod lock;
 mod migrate;
+pub mod restore;
 mod writer;
 
 pub use migrate::{SCHEMA_VERSION, migrate};
@@ -52,6 +54,8 @@ fn manager_for(path: &Path, checkpoints: Checkpoints) -> SqliteConnectionManager
 pub struct Db {
     pool: Pool,
     writer: Writer,
+    /// Keeps `standin restore` out while the database is open here.
+    _held: Option<std::sync::Arc<lock::Held>>,
 }
 
 impl Db {
@@ -67,6 +71,13 @@ impl Db {
         pool_size: u32,
         checkpoints: Checkpoints,
     ) -> Result<Db, StoreError> {
+        let held = lock::shared(path).map_err(|e| match e {
+            lock::LockError::Busy => StoreError::Other(format!(
+                "{}: a restore is replacing this database; try again when it has finished",
+                path.display()
+            )),
+            lock::LockError::Io(e) => StoreError::Other(e.to_string()),
+        })?;
         files::create_private(path)
             .map_err(|e| StoreError::Other(format!("{}: {e}", path.display())))?;
         let manager = manager_for(path, checkpoints);
@@ -87,7 +98,11 @@ impl Db {
         };
         let writer = Writer::start(manager.connect()?, checkpointer, sync)
             .map_err(|e| StoreError::Other(format!("writer thread: {e}")))?;
-        Ok(Db { pool, writer })
+        Ok(Db {
+            pool,
+            writer,
+            _held: held.map(std::sync::Arc::new),
+        })
     }
 
     /// Runs a read-only `f` on the blocking pool.

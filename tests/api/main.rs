@@ -5,8 +5,10 @@
 mod helpers;
 
 mod authorization_table;
+mod backups;
 mod browser;
 pub mod cli;
+mod command;
 mod cross_site;
 mod errors;
 mod escalation;
@@ -23,6 +25,7 @@ mod identity;
 mod impersonation;
 mod impersonation_endings;
 mod impersonation_history;
+mod key_rotation;
 mod limits;
 mod litestream;
 mod login;
@@ -37,6 +40,7 @@ mod sessions;
 mod tokens;
 mod tokens_filters;
 mod tokens_keys;
+mod upgrades;
 mod used_by;
 mod users;
 mod users_list;
