@@ -21,7 +21,7 @@ pub struct LogLimits {
     pub checkpoint_every: Duration,
     /// Log size (in pages) past which the log is restarted from its start.
     pub restart_after_frames: i64,
-    /// Log size (in pages) past which the file is truncated once writes stop.
+    /// Log file size (in pages) past which the file is truncated once writes stop.
     pub idle_trim_frames: i64,
 }
 
@@ -107,13 +107,25 @@ impl Gate {
 /// The checkpointer thread's loop, until `stopped` hangs up.
 pub fn run(conn: Connection, stopped: Receiver<()>, limits: LogLimits, gate: &Gate) {
     let _ = conn.busy_timeout(RESTART_WAIT);
+    let page: i64 = conn
+        .query_row("PRAGMA page_size", [], |r| r.get(0))
+        .unwrap_or(4096);
+    // Each frame is a page and its 24-byte header.
+    let trim_bytes = u64::try_from(limits.idle_trim_frames * (page + 24)).unwrap_or(u64::MAX);
+    let log_file = conn.path().map(|p| format!("{p}-wal"));
+    let log_bytes = || {
+        (log_file.as_ref())
+            .and_then(|f| std::fs::metadata(f).ok())
+            .map_or(0, |m| m.len())
+    };
     let mut last = 0;
     while let Err(mpsc::RecvTimeoutError::Timeout) = stopped.recv_timeout(limits.checkpoint_every) {
         let frames = passive(&conn);
         if frames == last {
             // No write since the last round: give the space back (TRUNCATE copies
-            // whatever is left first).
-            if frames > limits.idle_trim_frames {
+            // whatever is left first). The file, not the log, is what is measured: after
+            // a restart a short log sits at the start of a file kept at its old size.
+            if log_bytes() > trim_bytes {
                 gate.hold_writes(|| checkpoint(&conn, "TRUNCATE"));
             }
         } else if frames >= limits.restart_after_frames {
