@@ -6,7 +6,7 @@
 //! the request, so the session middleware reads it, and the response re-issues it
 //! (a new `Set-Cookie`), so the browser holds the new signature from then on. A cookie
 //! no key verifies is taken out of the request and cleared on the response
-//! (CONTRACT §2: refused as unauthenticated, and cleared, like a stale one).
+//! (refused as unauthenticated, and cleared, like a stale one).
 
 use super::key::KeyRing;
 use crate::config::Session;
