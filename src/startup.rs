@@ -97,9 +97,11 @@ impl Application {
                 .app_data(http::payload_config(max_body))
                 .app_data(http::query_config())
                 .app_data(http::path_config())
+                // First: the forward-auth check runs on every request of every app
+                // behind the proxy, and routes are matched in the order they are added.
+                .configure(crate::forward_auth::configure)
                 .configure(api::configure)
                 .configure(http::pages::configure)
-                .configure(crate::forward_auth::configure)
                 .default_service(web::to(http::not_found))
                 .wrap(session_middleware(&state.config, key.current().clone()))
                 // In front of the session middleware: cookies of a previous key get in.
