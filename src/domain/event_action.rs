@@ -60,47 +60,13 @@ impl fmt::Display for EventAction {
 mod tests {
     use super::*;
 
-    /// authentik 2026.5's `EventActions` enum, as its OpenAPI schema lists it.
-    const AUTHENTIK: &[&str] = &[
-        "login",
-        "login_failed",
-        "logout",
-        "user_write",
-        "suspicious_request",
-        "password_set",
-        "secret_view",
-        "secret_rotate",
-        "invitation_used",
-        "authorize_application",
-        "source_linked",
-        "impersonation_started",
-        "impersonation_ended",
-        "flow_execution",
-        "policy_execution",
-        "policy_exception",
-        "property_mapping_exception",
-        "system_task_execution",
-        "system_task_exception",
-        "system_exception",
-        "configuration_error",
-        "configuration_warning",
-        "model_created",
-        "model_updated",
-        "model_deleted",
-        "email_sent",
-        "update_available",
-        "export_ready",
-        "review_initiated",
-        "review_overdue",
-        "review_attested",
-        "review_completed",
-        "custom_",
-    ];
-
+    // That each is one of authentik's `EventActions` is checked against authentik's
+    // list by `tests/api/event_actions.rs`, on the events a server really writes.
     #[test]
-    fn every_action_is_one_of_authentiks() {
-        for action in EventAction::ALL {
-            assert!(AUTHENTIK.contains(&action.as_str()), "{action}");
-        }
+    fn every_action_has_its_own_name() {
+        let mut names: Vec<&str> = EventAction::ALL.iter().map(|a| a.as_str()).collect();
+        names.sort();
+        names.dedup();
+        assert_eq!(names.len(), EventAction::ALL.len());
     }
 }
