@@ -19,7 +19,7 @@ export class ApiError extends Error {
   }
 }
 
-/** The double-submit token the server set at login (CONTRACT §2, CSRF). */
+/** The double-submit token the server set at login (CSRF). */
 function csrfToken() {
   for (const part of document.cookie.split(';')) {
     const [k, ...v] = part.trim().split('=');

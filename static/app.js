@@ -50,8 +50,8 @@ function parseHash() {
 const home = () => (can('core.view_user') ? 'users' : 'me');
 
 /**
- * Where a proxy's sign-in start sent the browser from (`/admin/?next=…`, CONTRACT
- * §9): once signed in, the page goes back to that start, which returns to the app.
+ * Where a proxy's sign-in start sent the browser from (`/admin/?next=…`): once
+ * signed in, the page goes back to that start, which returns to the app.
  * Any other `next` is ignored, so the page never sends anyone elsewhere.
  */
 function signInStart() {

@@ -8,11 +8,11 @@ const KEY = 'standin.impersonation';
 export const session = { me: null };
 
 export const impersonating = () => !!(session.me && session.me.original);
-/** A read-only impersonation runs: the server refuses every write (CONTRACT §6a). */
+/** A read-only impersonation runs: the server refuses every write. */
 export const readOnly = () => impersonating() && !!(session.me.impersonation && session.me.impersonation.read_only);
 
 /**
- * Whether the acting user may do `perm` (CONTRACT §3: superusers hold all). While a
+ * Whether the acting user may do `perm` (superusers hold all). While a
  * read-only impersonation runs only the `view_` codenames count, so every screen
  * leaves out its write controls the way it does for someone without the permission.
  */
@@ -49,7 +49,7 @@ export const forget = () => sessionStorage.removeItem(KEY);
 /**
  * Reloads `me`. Returns whether an impersonation the page believed in has ended
  * without the page ending it (expired, revoked): the server ends those on the next
- * request (CONTRACT §6), so `me` is how the page notices.
+ * request, so `me` is how the page notices.
  */
 let checked = 0;
 

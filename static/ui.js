@@ -145,8 +145,8 @@ export function openDialog({ title, body, submitLabel, kind = 'primary', onSubmi
 }
 
 /**
- * Runs `fn`; when the server wants the password first (403 `reauth_required`, CONTRACT
- * §6a), asks for it, confirms it, and runs `fn` once more. `username` is who signs in
+ * Runs `fn`; when the server wants the password first (403 `reauth_required`),
+ * asks for it, confirms it, and runs `fn` once more. `username` is who signs in
  * (for password managers). Cancelling the prompt fails with the server's message.
  */
 export async function withFreshPassword(fn, username) {

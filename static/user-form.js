@@ -1,4 +1,4 @@
-// The fields of a user (CONTRACT §4 UserRequest), for creating and editing.
+// The fields of a user (the API's UserRequest), for creating and editing.
 import { h } from './dom.js';
 import { api } from './api.js';
 import { can } from './session.js';

@@ -1,5 +1,5 @@
 // The acting user's own profile: all a user without admin permissions sees. It ends
-// with who has signed in as them (CONTRACT §6a), and the notice after login lists the
+// with who has signed in as them, and the notice after login lists the
 // visits they have not acknowledged yet.
 import { h, byId } from './dom.js';
 import { api, qs } from './api.js';
@@ -21,7 +21,8 @@ export async function meView() {
       ? h('span', { class: 'chips' }, u.system_permissions.map((p) => h('code', { class: 'chip' }, p)))
       : h('span', { class: 'muted' }, 'None')],
   ]));
-  // CONTRACT §6: set_password is refused while impersonating.
+  // The server refuses set_password while impersonating: an impersonator never sets
+  // the target's password.
   return h('section', null, header,
     h('div', { class: 'columns' }, profile, impersonating() ? null : passwordCard(u)),
     await historyCard());

@@ -1,4 +1,4 @@
-// Roles: list, create, edit; permissions as checkboxes (CONTRACT §3 codenames).
+// Roles: list, create, edit; permissions as checkboxes (the codenames the server lists).
 import { h } from './dom.js';
 import { api, qs } from './api.js';
 import { can } from './session.js';

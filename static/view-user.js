@@ -146,7 +146,7 @@ async function remove(user) {
 
 function impersonate(user) {
   const reason = h('textarea', { rows: 3, maxlength: 1000, required: true, id: 'impersonate-reason' });
-  // Holders of only `core.impersonate_read_only` may only look (CONTRACT §6a).
+  // Holders of only `core.impersonate_read_only` may only look.
   const full = can('core.impersonate');
   const readOnly = h('input', { type: 'checkbox', name: 'read_only', id: 'impersonate-read-only', checked: true });
   const note = h('p', { class: 'muted', id: 'impersonate-note' });
