@@ -8,7 +8,7 @@ use crate::domain::{EventAction, Permission};
 use crate::error::ApiError;
 use crate::policy;
 use crate::state::AppState;
-use crate::store::{StoreError, catalog, events, groups, holdings, permissions};
+use crate::store::{catalog, events, groups, holdings, permissions};
 use actix_web::HttpResponse;
 use actix_web::web::{self, Json};
 use serde_json::Value;
@@ -27,23 +27,14 @@ async fn membership(
     identity.require(Permission::ChangeGroup)?;
     let mut b = Body::parse(body)?;
     let user = b.integer("pk", true);
-    let mut errors = std::mem::take(&mut b.errors);
+    let errors = std::mem::take(&mut b.errors);
     let actor = identity.actor();
     state
         .db
         .write(move |c| {
             let group = groups::by_uuid(c, &pk)?;
-            if let Some(user) = user
-                && crate::store::users::find(c, user)?.is_none()
-            {
-                errors.add(
-                    "pk",
-                    format!("Invalid pk \"{user}\" - object does not exist."),
-                );
-            }
-            errors.finish().map_err(StoreError::Invalid)?;
-            let user = user.ok_or_else(|| StoreError::Other("pk parsed without a value".into()))?;
-            let member = permissions::target(c, user)?;
+            let member = permissions::target_named_by_pk(c, user, errors)?;
+            let user = member.user_id;
             let grants = catalog::current(c)?.group_grants(group.id);
             if add {
                 policy::may_add_member(&caller, &member, &grants)?;

@@ -10,7 +10,7 @@ use crate::domain::{EventAction, Permission, PermissionSet};
 use crate::error::ApiError;
 use crate::policy;
 use crate::state::AppState;
-use crate::store::{StoreError, catalog, events, holdings, permissions, roles, users};
+use crate::store::{catalog, events, holdings, permissions, roles};
 use actix_web::HttpResponse;
 use actix_web::web::{self, Json};
 use serde_json::Value;
@@ -30,23 +30,14 @@ async fn assignment(
     identity.require(Permission::ChangeUser)?;
     let mut b = Body::parse(body)?;
     let user = b.integer("pk", true);
-    let mut errors = std::mem::take(&mut b.errors);
+    let errors = std::mem::take(&mut b.errors);
     let actor = identity.actor();
     state
         .db
         .write(move |c| {
             let role_id = roles::id_by_uuid(c, &pk)?;
-            if let Some(user) = user
-                && users::find(c, user)?.is_none()
-            {
-                errors.add(
-                    "pk",
-                    format!("Invalid pk \"{user}\" - object does not exist."),
-                );
-            }
-            errors.finish().map_err(StoreError::Invalid)?;
-            let user = user.ok_or_else(|| StoreError::Other("pk parsed without a value".into()))?;
-            let holder = permissions::target(c, user)?;
+            let holder = permissions::target_named_by_pk(c, user, errors)?;
+            let user = holder.user_id;
             if add {
                 let granted: PermissionSet = catalog::current(c)?.role_grants(role_id);
                 policy::may_assign_role(&caller, &holder, granted)?;

@@ -123,12 +123,12 @@ async fn change(
     let view = state
         .db
         .write(move |c| {
-            let target = permissions::target(c, pk)?;
+            // Also answers `NotFound` for a missing user before the body is weighed.
             let resolved = user_changes::check(c, Some(pk), &change, &mut errors)?;
             std::mem::take(&mut errors)
                 .finish()
                 .map_err(StoreError::Invalid)?;
-            user_changes::authorize(c, &caller, Some(&target), &resolved)?;
+            user_changes::authorize(c, &caller, Some(pk), &resolved)?;
             let before = holdings::before(c, &caller, &[pk])?;
             let username = user_changes::update(c, pk, &change, &resolved)?;
             before.check_after(c, &caller)?;

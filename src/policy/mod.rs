@@ -104,10 +104,11 @@ pub struct Target {
     pub grants: Grants,
 }
 
-/// Whether `caller` is exempt from the rules of who may act on whom (superusers
-/// are): the store may then skip gathering the facts those rules weigh.
+/// Whether `caller` is exempt from the rules of who may act on whom: a superuser
+/// acting as themselves (inside an impersonation the "not while impersonating" rules
+/// still hold). The store may then skip gathering the facts those rules weigh.
 pub fn is_exempt(caller: &Caller) -> bool {
-    caller.grants.is_superuser
+    caller.grants.is_superuser && !caller.impersonating
 }
 
 /// The endpoint's own permission.

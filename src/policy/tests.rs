@@ -350,3 +350,15 @@ fn assigning_a_role_needs_cover_and_each_of_its_permissions() {
         Err(Refusal::SuperuserOnly)
     );
 }
+
+#[test]
+fn only_a_superuser_acting_as_themselves_is_exempt() {
+    assert!(is_exempt(&superuser(1)));
+    assert!(!is_exempt(&caller(1, &[P::ChangeUser])));
+    let mut inside = superuser(1);
+    inside.impersonating = true;
+    assert!(
+        !is_exempt(&inside),
+        "impersonating a superuser is still impersonating"
+    );
+}

@@ -22,3 +22,24 @@ pub fn target(c: &Connection, id: i64) -> Result<Target, StoreError> {
         grants: for_user(c, id)?,
     })
 }
+
+/// The user a `{"pk": …}` body names (`add_user`/`remove_user` of groups and roles), as
+/// the policy weighs them. A missing user is a field error under `pk`, answered with
+/// the body's own `errors` at once.
+pub fn target_named_by_pk(
+    c: &Connection,
+    pk: Option<i64>,
+    mut errors: crate::domain::FieldErrors,
+) -> Result<Target, StoreError> {
+    if let Some(pk) = pk
+        && super::users::find(c, pk)?.is_none()
+    {
+        errors.add(
+            "pk",
+            format!("Invalid pk \"{pk}\" - object does not exist."),
+        );
+    }
+    errors.finish().map_err(StoreError::Invalid)?;
+    let pk = pk.ok_or_else(|| StoreError::Other("pk parsed without a value".into()))?;
+    target(c, pk)
+}

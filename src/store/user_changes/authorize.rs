@@ -5,21 +5,30 @@ use crate::policy::{self, Caller, Grants, Target};
 use crate::store::{StoreError, catalog, users};
 use rusqlite::Connection;
 
-/// Refuses a checked change of `target` (`None` when creating) that `caller` may not
-/// make: memberships and roles change only outside impersonation; changing an
+/// Refuses a checked change of user `id` (`None` when creating) that `caller` may
+/// not make: memberships and roles change only outside impersonation; changing an
 /// existing user needs cover of them; a group or role given needs everything it
 /// grants (a superuser group needs a superuser); leaving a superuser group needs a
 /// superuser.
 pub fn authorize(
     c: &Connection,
     caller: &Caller,
-    target: Option<&Target>,
+    id: Option<i64>,
     resolved: &Resolved,
 ) -> Result<(), StoreError> {
-    let (groups_now, roles_now) = match target {
-        Some(t) => users::links(c, t.user_id)?,
+    if policy::is_exempt(caller) {
+        return Ok(());
+    }
+    let (groups_now, roles_now) = match id {
+        Some(id) => users::links(c, id)?,
         None => (Vec::new(), Vec::new()),
     };
+    let catalog = catalog::current(c)?;
+    // What the user holds now, from the links just read.
+    let target = id.map(|user_id| Target {
+        user_id,
+        grants: catalog.grants(&groups_now, &roles_now),
+    });
     let differs = |wanted: &Vec<i64>, now: &[i64]| {
         wanted.len() != now.len() || wanted.iter().any(|x| !now.contains(x))
     };
@@ -28,10 +37,9 @@ pub fn authorize(
     if groups.is_some() || roles.is_some() {
         policy::may_change_holdings(caller)?;
     }
-    if let Some(target) = target {
+    if let Some(target) = &target {
         policy::may_act_on_user(caller, target)?;
     }
-    let catalog = catalog::current(c)?;
     if let Some(wanted) = groups {
         // Cover of an existing user is settled above: what is left is what the
         // groups joined give and the groups left take away.
