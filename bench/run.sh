@@ -3,21 +3,29 @@
 #
 #   bash bench/run.sh                # every section
 #   bash bench/run.sh directory      # only the named section(s): foundation, directory,
-#                                    # forward-auth
+#                                    # forward-auth, identity
+#   SKIP_BUILD=1 DURATION=5s bash bench/run.sh identity   # standin next to stack-floor
 #
 # Environment knobs (all optional):
 #   DURATION=10s      wrk duration per endpoint (anything wrk's -d accepts)
-#   CONNECTIONS=32    wrk connections (foundation)
-#   THREADS=2         wrk threads (foundation)
-#   DIR_USERS=100000  users seeded by the directory section
+#   CONNECTIONS=32    wrk connections (foundation, forward-auth, identity)
+#   THREADS=2         wrk threads (foundation, forward-auth, identity)
+#   DIR_USERS=100000  users seeded by the directory and identity sections
 #   DIR_CONNECTIONS=4 wrk connections for the directory list pages (latency)
 #   DIR_THREADS=2     wrk threads for the directory list pages
-#   PUT_CONNECTIONS=64 wrk connections for the directory PUT load
-#   PUT_THREADS=2     wrk threads for the directory PUT load
+#   PUT_CONNECTIONS=64 wrk connections for the PUT loads (directory, identity)
+#   PUT_THREADS=2     wrk threads for the PUT loads (directory, identity)
 #   FA_ROUNDS=2       forward-auth: rounds of me then forward auth, side by side
-#   DIR_TIMEOUT=30s   wrk --timeout in the directory section (wrk drops timed-out
-#                     requests from its latency figures, so keep it above the slowest)
-#   SKIP_BUILD=1      use the existing target/release/standin as is
+#   DIR_TIMEOUT=30s   wrk --timeout in the directory section, the identity PUT loads
+#                     and the login storm (wrk drops timed-out requests from its
+#                     latency figures, so keep it above the slowest)
+#   ID_ROUNDS=2       identity: rounds of floor me, me and forward auth, side by side
+#   STORM_CONNECTIONS=32 identity: connections of the login storm (wrk -t1)
+#   FLOOR_DIR=../shared/bench/stack-floor  identity: the stack-floor crate (beside
+#                     the repository)
+#   FLOOR_TARGET=/tmp/tgt_floor  identity: CARGO_TARGET_DIR for stack-floor
+#   SKIP_BUILD=1      use the existing target/release/standin as is (and stack-floor's
+#                     binary, when it exists)
 #   KEEP_TMP=1        keep the temporary directory (database, server log)
 #   STRICT=1          exit 1 when a target is missed (default: report only)
 #
@@ -52,11 +60,25 @@ TARGET_PUT_P99_MS=50       # directory: PUT p99 <= 50 ms
 TARGET_DIR_RSS_MIB=64      # directory: peak RSS (VmHWM) <= 64 MiB with 100 000 users
 TARGET_FA_RATIO_PCT=100    # forward auth: requests/s >= me's in the same run
 FA_ROUNDS="${FA_ROUNDS:-2}"
+TARGET_ID_FLOOR_RATIO_PCT=80   # identity: me requests/s >= 80 % of stack-floor's /me
+TARGET_ID_P99_MS=5             # identity: me p99 <= 5 ms in every round
+TARGET_STORM_P99_RATIO=2.0     # identity: me p99 during a login storm <= 2 x quiet
+TARGET_STORM_RSS_MIB=64        # identity: peak RSS (VmHWM) over the login storm
+ID_ROUNDS="${ID_ROUNDS:-2}"
+STORM_CONNECTIONS="${STORM_CONNECTIONS:-32}"
+FLOOR_DIR="${FLOOR_DIR:-$REPO_ROOT/../shared/bench/stack-floor}"
+FLOOR_TARGET="${FLOOR_TARGET:-/tmp/tgt_floor}"
+FLOOR_PORT=9911            # fixed in stack-floor
+FLOOR_USERS=100000         # stack-floor seeds users 1..100000 on its first start
 
 BOOTSTRAP_PASSWORD="bench-$(date +%s)-$$-Passw0rd"
+STORM_PASSWORD="storm-$(date +%s)-$$-Passw0rd"
 
 TMP=""
 SERVER_PID=""
+FLOOR_PID=""
+STORM_PID=""
+SAMPLER_PID=""
 MISSED=0
 SUMMARY_ROWS=()   # "metric|value|target|result"
 
@@ -76,7 +98,9 @@ die() {
 
 cleanup() {
     local rc=$?
+    stop_storm
     stop_server
+    stop_floor
     if [[ -n "$TMP" && -d "$TMP" ]]; then
         if [[ "${KEEP_TMP:-0}" == 1 || $rc -ne 0 ]]; then
             printf 'bench: temporary files kept in %s\n' "$TMP" >&2
@@ -257,6 +281,13 @@ wrk_run() {
     log "wrk $name: -t $threads -c $conns -d $DURATION --latency $url"
     wrk -t "$threads" -c "$conns" -d "$DURATION" --latency "$url" "$@" >"$out" 2>&1 \
         || die "wrk failed for $name: $(cat "$out")"
+    wrk_parse "$name" "$out"
+}
+
+# wrk_parse NAME FILE: sets the WRK_* figures of wrk_run from wrk's output in FILE
+# (for wrk runs started elsewhere, e.g. in the background).
+wrk_parse() {
+    local name="$1" out="$2"
     WRK_RPS="$(awk '/^Requests\/sec:/ { print $2 }' "$out")"
     WRK_REQUESTS="$(awk '/ requests in / { print $1 }' "$out")"
     WRK_P50_MS="$(wrk_ms "$out" 50%)"
@@ -427,6 +458,75 @@ bench_list() {
     [[ -z "$WRK_ERRORS" ]] || row "dir: $name socket errors" "$WRK_ERRORS" "none" 0
 }
 
+# seed_directory_db DB POOL: the directory section's database. A first start of the
+# server creates the schema and the bootstrap admin (bootstrap only happens on an empty
+# users table, so it must come before the seeding) and is stopped; then
+# seed_directory.py writes DIR_USERS users straight into SQLite in one transaction and
+# the PUT pool file POOL. Sets SEED_OUT (the seeder's `key value` lines, for
+# seed_value) and SEED_WALL (seconds, with the python start). The server is left
+# stopped.
+seed_directory_db() {
+    local db="$1" pool="$2" port t_seed
+    port="$(free_port)"
+    start_server "$db" "$port"
+    stop_server
+    t_seed="$(now_s)"
+    SEED_OUT="$(python3 "$SCRIPT_DIR/seed_directory.py" "$db" "$DIR_USERS" "$pool")" \
+        || die "seeding failed"
+    SEED_WALL="$(since "$t_seed")"
+    log "seeded in ${SEED_WALL} s: $(tr '\n' ' ' <<<"$SEED_OUT")"
+}
+
+# csrf_cookie: sets CSRF_TOKEN from the standin_csrf cookie of the last login.
+csrf_cookie() {
+    CSRF_TOKEN="$(awk -F'\t' '$6 == "standin_csrf" { print $7 }' "$TMP/cookies.txt" | tail -n 1)"
+    [[ -n "$CSRF_TOKEN" ]] || die "login returned 200 but set no standin_csrf cookie"
+}
+
+# put_load PREFIX NAME PORT POOL: the PUT load of the directory section on the
+# server at PORT, logged in (SESSION_COOKIE, CSRF_TOKEN): one PUT checked with curl,
+# then wrk at PUT_THREADS/PUT_CONNECTIONS with bench/put_user.lua on the users of
+# POOL (written by seed_directory.py), into $OUT_DIR/wrk-NAME.txt. Rows are named
+# "PREFIX PUT ...". Sets PUT_RPS and PUT_P99_MS (empty when the check failed).
+put_load() {
+    local prefix="$1" name="$2" port="$3" pool="$4"
+    local csrf="$CSRF_TOKEN"
+    PUT_RPS="" PUT_P99_MS=""
+    local cookie_h="Cookie: standin_session=$SESSION_COOKIE; standin_csrf=$csrf"
+    local first_pk first_user first_name first_groups first_roles code
+    IFS=$'\t' read -r first_pk first_user first_name first_groups first_roles <"$pool"
+    code="$(curl -sS -o "$TMP/check-put.json" -w '%{http_code}' -X PUT \
+        -H "$cookie_h" -H "X-Standin-CSRF: $csrf" -H 'Content-Type: application/json' \
+        --data "{\"username\":$first_user,\"groups\":$first_groups,\"roles\":$first_roles,\"name\":\"$first_name (check)\"}" \
+        "http://127.0.0.1:$port/api/v3/core/users/$first_pk/")" || code="curl-error"
+    if [[ "$code" != 200 ]]; then
+        log "ERROR: PUT /api/v3/core/users/$first_pk/ answered $code:"
+        head -c 2000 "$TMP/check-put.json" >&2 || true
+        printf '\n' >&2
+        row "${prefix}PUT answer" "HTTP $code" "200" 0
+    else
+        wrk_run "$name" "$PUT_THREADS" "$PUT_CONNECTIONS" "http://127.0.0.1:$port/" \
+            --timeout "$DIR_TIMEOUT" -s "$SCRIPT_DIR/put_user.lua" \
+            -H "$cookie_h" -H "X-Standin-CSRF: $csrf" -H 'Content-Type: application/json' \
+            -- "$pool"
+        local out="$OUT_DIR/wrk-$name.txt"
+        log "PUT statuses: $(awk '$1 == "put-status" { printf "%s x%s  ", $2, $3 }' "$out")"
+        if grep -q '^put-sample-' "$out"; then
+            log "a non-2xx PUT answer:"
+            grep '^put-sample-' "$out" >&2
+        fi
+        PUT_RPS="$WRK_RPS" PUT_P99_MS="$WRK_P99_MS"
+        row "${prefix}PUT req/s" "$WRK_RPS ($WRK_REQUESTS requests)" ">= $TARGET_PUT_RPS" \
+            "$(fcmp "$WRK_RPS >= $TARGET_PUT_RPS")"
+        row "${prefix}PUT p50" "$WRK_P50_MS ms"
+        row "${prefix}PUT p99" "$WRK_P99_MS ms" "<= $TARGET_PUT_P99_MS ms" \
+            "$(fcmp "$WRK_P99_MS <= $TARGET_PUT_P99_MS")"
+        local ok=0
+        [[ "$WRK_NON2XX" == 0 && -z "$WRK_ERRORS" ]] && ok=1
+        row "${prefix}PUT errors" "$WRK_NON2XX non-2xx${WRK_ERRORS:+; socket: $WRK_ERRORS}" "0" "$ok"
+    fi
+}
+
 bench_directory() {
     local t_section db pool port
     t_section="$(now_s)"
@@ -434,21 +534,9 @@ bench_directory() {
     pool="$TMP/put-pool.tsv"
     log "section directory: $DIR_USERS users in $db"
 
-    # 1. The first start creates the schema and the bootstrap admin (bootstrap only
-    #    happens on an empty users table, so it must come before the seeding).
-    port="$(free_port)"
-    start_server "$db" "$port"
-    stop_server
-
-    # 2. Seed straight into SQLite, in one transaction.
-    local t_seed seed_out seed_wall
-    t_seed="$(now_s)"
-    seed_out="$(python3 "$SCRIPT_DIR/seed_directory.py" "$db" "$DIR_USERS" "$pool")" \
-        || die "seeding failed"
-    seed_wall="$(since "$t_seed")"
-    SEED_OUT="$seed_out"
-    log "seeded in ${seed_wall} s: $(tr '\n' ' ' <<<"$seed_out")"
-    row "dir: seed $(seed_value users) users" "$(seed_value seed_seconds) s (wall $seed_wall s)"
+    # 1.-2. Schema and bootstrap admin, then DIR_USERS users seeded into SQLite.
+    seed_directory_db "$db" "$pool"
+    row "dir: seed $(seed_value users) users" "$(seed_value seed_seconds) s (wall $SEED_WALL s)"
     row "dir: seeded rows" "$(seed_value groups) groups, $(seed_value user_groups) memberships, $(seed_value user_roles) user roles"
     row "dir: database size" "$(kib_to_mib $(( $(stat -c %s "$db") / 1024 ))) MiB"
 
@@ -458,9 +546,7 @@ bench_directory() {
     log "ready after $READY_MS ms with $DIR_USERS users (pid $SERVER_PID, port $port)"
     row "dir: ready after start" "$READY_MS ms"
     login "$port"
-    local csrf
-    csrf="$(awk -F'\t' '$6 == "standin_csrf" { print $7 }' "$TMP/cookies.txt" | tail -n 1)"
-    [[ -n "$csrf" ]] || die "login returned 200 but set no standin_csrf cookie"
+    csrf_cookie
     log "logged in as admin (session cookie + standin_csrf for writes)"
 
     # 4. List pages, at low concurrency so p50 is service time rather than queueing.
@@ -475,38 +561,7 @@ bench_directory() {
     row "dir: RSS after lists" "$(kib_to_mib "$(rss_kib "$SERVER_PID")") MiB"
 
     # 5. PUT load: same username, groups and roles, changed name, random seeded user.
-    local cookie_h="Cookie: standin_session=$SESSION_COOKIE; standin_csrf=$csrf"
-    local first_pk first_user first_name first_groups first_roles code
-    IFS=$'\t' read -r first_pk first_user first_name first_groups first_roles <"$pool"
-    code="$(curl -sS -o "$TMP/check-put.json" -w '%{http_code}' -X PUT \
-        -H "$cookie_h" -H "X-Standin-CSRF: $csrf" -H 'Content-Type: application/json' \
-        --data "{\"username\":$first_user,\"groups\":$first_groups,\"roles\":$first_roles,\"name\":\"$first_name (check)\"}" \
-        "http://127.0.0.1:$port/api/v3/core/users/$first_pk/")" || code="curl-error"
-    if [[ "$code" != 200 ]]; then
-        log "ERROR: PUT /api/v3/core/users/$first_pk/ answered $code:"
-        head -c 2000 "$TMP/check-put.json" >&2 || true
-        printf '\n' >&2
-        row "dir: PUT answer" "HTTP $code" "200" 0
-    else
-        wrk_run dir-put "$PUT_THREADS" "$PUT_CONNECTIONS" "http://127.0.0.1:$port/" \
-            --timeout "$DIR_TIMEOUT" -s "$SCRIPT_DIR/put_user.lua" \
-            -H "$cookie_h" -H "X-Standin-CSRF: $csrf" -H 'Content-Type: application/json' \
-            -- "$pool"
-        local out="$OUT_DIR/wrk-dir-put.txt"
-        log "PUT statuses: $(awk '$1 == "put-status" { printf "%s x%s  ", $2, $3 }' "$out")"
-        if grep -q '^put-sample-' "$out"; then
-            log "a non-2xx PUT answer:"
-            grep '^put-sample-' "$out" >&2
-        fi
-        row "dir: PUT req/s" "$WRK_RPS ($WRK_REQUESTS requests)" ">= $TARGET_PUT_RPS" \
-            "$(fcmp "$WRK_RPS >= $TARGET_PUT_RPS")"
-        row "dir: PUT p50" "$WRK_P50_MS ms"
-        row "dir: PUT p99" "$WRK_P99_MS ms" "<= $TARGET_PUT_P99_MS ms" \
-            "$(fcmp "$WRK_P99_MS <= $TARGET_PUT_P99_MS")"
-        local ok=0
-        [[ "$WRK_NON2XX" == 0 && -z "$WRK_ERRORS" ]] && ok=1
-        row "dir: PUT errors" "$WRK_NON2XX non-2xx${WRK_ERRORS:+; socket: $WRK_ERRORS}" "0" "$ok"
-    fi
+    put_load "dir: " dir-put "$port" "$pool"
 
     # 6. Memory after the loads.
     kill -0 "$SERVER_PID" 2>/dev/null || die "standin died during the directory benchmark"
@@ -517,6 +572,353 @@ bench_directory() {
         "$(fcmp "$hwm <= $TARGET_DIR_RSS_MIB * 1024")"
     stop_server
     row "dir: section wall time" "$(since "$t_section") s"
+}
+
+# ---------------------------------------------------------------------------
+# section: identity (standin next to the bare stack, stack-floor, in one run)
+# ---------------------------------------------------------------------------
+
+# terminate_pid PID: TERM, up to 5 s for it to go, then KILL; reaps it if it is a child
+# of this shell.
+terminate_pid() {
+    local pid="$1"
+    [[ -n "$pid" ]] || return 0
+    if kill -0 "$pid" 2>/dev/null; then
+        kill -TERM "$pid" 2>/dev/null || true
+        for _ in $(seq 1 50); do
+            kill -0 "$pid" 2>/dev/null || break
+            sleep 0.1
+        done
+        kill -KILL "$pid" 2>/dev/null || true
+    fi
+    wait "$pid" 2>/dev/null || true
+}
+
+stop_floor() {
+    terminate_pid "$FLOOR_PID"
+    FLOOR_PID=""
+}
+
+# stop_storm: the background login storm and the RSS sampler, if they still run.
+stop_storm() {
+    terminate_pid "$SAMPLER_PID"
+    SAMPLER_PID=""
+    terminate_pid "$STORM_PID"
+    STORM_PID=""
+}
+
+# duration_s D: wrk's -d value (a number with an optional s, m or h) in whole seconds.
+duration_s() {
+    awk -v d="$1" 'BEGIN {
+        u = d; sub(/^[0-9]+(\.[0-9]+)?/, "", u); n = d + 0;
+        if (u == "" || u == "s") m = 1; else if (u == "m") m = 60; else if (u == "h") m = 3600; else exit 1;
+        if (n <= 0) exit 1;
+        printf "%d", n * m + 0.999 }' \
+        || die "DURATION=$1: expected a number of seconds, minutes or hours, such as 5s"
+}
+
+# port_busy PORT: whether something accepts connections on 127.0.0.1:PORT.
+port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# build_floor: builds stack-floor (FLOOR_DIR) into FLOOR_TARGET, unless SKIP_BUILD=1 and
+# its binary is already there, and sets FLOOR_BIN.
+build_floor() {
+    [[ -f "$FLOOR_DIR/Cargo.toml" ]] \
+        || die "stack-floor not found: no $FLOOR_DIR/Cargo.toml (set FLOOR_DIR to the stack-floor folder; by default ../shared/bench/stack-floor beside the repository)"
+    FLOOR_BIN="$FLOOR_TARGET/release/stack-floor"
+    if [[ "${SKIP_BUILD:-0}" == 1 && -x "$FLOOR_BIN" ]]; then
+        log "SKIP_BUILD=1: using the existing $FLOOR_BIN"
+    else
+        log "building stack-floor (CARGO_TARGET_DIR=$FLOOR_TARGET cargo build --release --manifest-path $FLOOR_DIR/Cargo.toml)"
+        CARGO_TARGET_DIR="$FLOOR_TARGET" cargo build --release --manifest-path "$FLOOR_DIR/Cargo.toml" \
+            || die "building stack-floor failed"
+    fi
+    [[ -x "$FLOOR_BIN" ]] || die "$FLOOR_BIN not found after the build"
+}
+
+# start_floor DB: starts stack-floor on DB (it seeds FLOOR_USERS users on the first
+# start) on its fixed port and waits until GET /plain answers 204. Sets FLOOR_PID and
+# FLOOR_READY_S.
+start_floor() {
+    local db="$1" t0 code=""
+    if port_busy "$FLOOR_PORT"; then
+        die "port 127.0.0.1:$FLOOR_PORT is busy, and stack-floor only listens there: stop whatever holds it (ss -ltnp 'sport = :$FLOOR_PORT')"
+    fi
+    t0="$(now_s)"
+    "$FLOOR_BIN" "$db" </dev/null >"$TMP/floor.log" 2>&1 &
+    FLOOR_PID=$!
+    for _ in $(seq 1 600); do
+        if ! kill -0 "$FLOOR_PID" 2>/dev/null; then
+            wait "$FLOOR_PID" 2>/dev/null || true
+            FLOOR_PID=""
+            die "stack-floor exited during start-up; its log ($TMP/floor.log): $(tail -n 20 "$TMP/floor.log")"
+        fi
+        code="$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 \
+            "http://127.0.0.1:$FLOOR_PORT/plain")" || true
+        [[ "$code" == 204 ]] && break
+        sleep 0.1
+    done
+    [[ "$code" == 204 ]] \
+        || die "stack-floor did not answer 204 on GET /plain within 60 s (last status: ${code:-none}; log $TMP/floor.log)"
+    FLOOR_READY_S="$(since "$t0")"
+}
+
+# floor_login: POST /login on stack-floor (it logs in uid 42) and sets FLOOR_COOKIE from
+# the `id` cookie; stops unless GET /me then answers 200 with it.
+floor_login() {
+    local code jar="$TMP/floor-cookies.txt"
+    code="$(curl -sS -o /dev/null -w '%{http_code}' -c "$jar" -X POST \
+        "http://127.0.0.1:$FLOOR_PORT/login")" || die "stack-floor POST /login failed (curl error)"
+    [[ "$code" == 2?? ]] || die "stack-floor POST /login returned $code (expected 204)"
+    FLOOR_COOKIE="$(awk -F'\t' '$6 == "id" { print $7 }' "$jar" | tail -n 1)"
+    [[ -n "$FLOOR_COOKIE" ]] || die "stack-floor POST /login returned $code but set no id cookie"
+    code="$(curl -sS -o "$TMP/floor-me.json" -w '%{http_code}' -H "Cookie: id=$FLOOR_COOKIE" \
+        "http://127.0.0.1:$FLOOR_PORT/me")" || die "stack-floor GET /me failed (curl error)"
+    [[ "$code" == 200 ]] \
+        || die "stack-floor GET /me with the id cookie returned $code: $(head -c 500 "$TMP/floor-me.json")"
+}
+
+# id_run_row LABEL: the "id: LABEL req/s (p99)" row of the last wrk_run, then
+# id_run_checks LABEL.
+id_run_row() {
+    row "id: $1 req/s (p99)" "$WRK_RPS ($WRK_P99_MS ms)"
+    id_run_checks "$1"
+}
+
+# id_run_checks LABEL: a FAIL row when the last wrk run saw non-2xx answers or socket
+# errors (timed-out requests are left out of wrk's latency figures, so a run with
+# timeouts understates its p99).
+id_run_checks() {
+    [[ "$WRK_NON2XX" == 0 ]] || row "id: $1 non-2xx" "$WRK_NON2XX" "0" 0
+    [[ -z "$WRK_ERRORS" ]] || row "id: $1 socket errors" "$WRK_ERRORS" "none" 0
+}
+
+# wrk_seconds FILE: the time wrk actually ran ("N requests in 5.00s, ...") in seconds.
+wrk_seconds() {
+    awk '/ requests in / {
+        v = $4; sub(/,$/, "", v); u = v; sub(/^[0-9.]+/, "", u); n = v + 0;
+        if (u == "ms") n /= 1000; else if (u == "us") n /= 1000000;
+        else if (u == "m") n *= 60; else if (u == "h") n *= 3600;
+        printf "%.3f", n }' "$1"
+}
+
+# add A B: A + B (floating point).
+add() { awk -v a="$1" -v b="$2" 'BEGIN { print a + b }'; }
+
+# pct A B: 100 * A / B with one decimal (0 when B is 0).
+pct() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", (b > 0 ? 100 * a / b : 0) }'; }
+
+# create_storm_user PORT: as admin (SESSION_COOKIE, CSRF_TOKEN), creates the user
+# `storm` with STORM_PASSWORD and checks that it can log in (200).
+create_storm_user() {
+    local port="$1" code pk
+    local base="http://127.0.0.1:$port"
+    local cookie_h="Cookie: standin_session=$SESSION_COOKIE; standin_csrf=$CSRF_TOKEN"
+    code="$(curl -sS -o "$TMP/storm-user.json" -w '%{http_code}' -X POST \
+        -H "$cookie_h" -H "X-Standin-CSRF: $CSRF_TOKEN" -H 'Content-Type: application/json' \
+        --data '{"username":"storm","name":"Login Storm"}' \
+        "$base/api/v3/core/users/")" || code="curl-error"
+    [[ "$code" == 201 ]] \
+        || die "POST /api/v3/core/users/ (user storm) returned $code (expected 201): $(head -c 500 "$TMP/storm-user.json")"
+    pk="$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["pk"])' \
+        "$TMP/storm-user.json")" || die "no pk in the created storm user: $(head -c 500 "$TMP/storm-user.json")"
+    code="$(curl -sS -o "$TMP/storm-password.json" -w '%{http_code}' -X POST \
+        -H "$cookie_h" -H "X-Standin-CSRF: $CSRF_TOKEN" -H 'Content-Type: application/json' \
+        --data "{\"password\":\"$STORM_PASSWORD\"}" \
+        "$base/api/v3/core/users/$pk/set_password/")" || code="curl-error"
+    [[ "$code" == 2?? ]] \
+        || die "POST /api/v3/core/users/$pk/set_password/ returned $code: $(head -c 500 "$TMP/storm-password.json")"
+    code="$(curl -sS -o "$TMP/storm-login.json" -w '%{http_code}' \
+        -H 'Content-Type: application/json' \
+        --data "{\"username\":\"storm\",\"password\":\"$STORM_PASSWORD\"}" \
+        "$base/api/v3/auth/login/")" || code="curl-error"
+    [[ "$code" == 200 ]] \
+        || die "POST /api/v3/auth/login/ as storm returned $code (expected 200): $(head -c 500 "$TMP/storm-login.json")"
+    log "user storm (pk $pk) created, password set, one login -> 200"
+}
+
+# Floor, standin and the ratios between them, measured in the same run with the same
+# wrk settings (only side-by-side ratios mean anything on a small shared box):
+#   1. stack-floor built and started on its own 100 000 users, logged in;
+#   2. standin on DIR_USERS seeded users (as the directory section), logged in as admin;
+#   3. ID_ROUNDS rounds of floor /me, standin me and standin forward auth;
+#   4. PUT load on both (PUT_THREADS/PUT_CONNECTIONS);
+#   5. a login storm (another user) while me is measured: p99 against quiet, peak RSS.
+bench_identity() {
+    local t_section db pool port me_url fa_url cookie_h storm_dur
+    t_section="$(now_s)"
+    storm_dur="$(duration_s "$DURATION")"
+    storm_dur="$((storm_dur + 2))s"
+    db="$TMP/identity.db"
+    pool="$TMP/identity-pool.tsv"
+    [[ -d "$FLOOR_DIR" ]] && FLOOR_DIR="$(cd "$FLOOR_DIR" && pwd)"
+    log "section identity: stack-floor ($FLOOR_DIR) next to standin with $DIR_USERS users"
+
+    # 1. The floor.
+    build_floor
+    start_floor "$TMP/floor.db"
+    floor_login
+    log "stack-floor ready after $FLOOR_READY_S s (pid $FLOOR_PID, port $FLOOR_PORT), logged in"
+    row "id: floor ready (seeds $FLOOR_USERS users)" "$FLOOR_READY_S s"
+
+    # 2. standin on the seeded directory.
+    seed_directory_db "$db" "$pool"
+    row "id: seed $(seed_value users) users" "$(seed_value seed_seconds) s (wall $SEED_WALL s)"
+    port="$(free_port)"
+    start_server "$db" "$port"
+    log "standin ready after $READY_MS ms with $DIR_USERS users (pid $SERVER_PID, port $port)"
+    login "$port"
+    csrf_cookie
+    cookie_h="Cookie: standin_session=$SESSION_COOKIE"
+    me_url="http://127.0.0.1:$port/api/v3/core/users/me/"
+    fa_url="http://127.0.0.1:$port/outpost.goauthentik.io/auth/nginx"
+    local code
+    code="$(curl -sS -o "$TMP/check-fa.txt" -w '%{http_code}' -H "$cookie_h" \
+        -H 'X-Original-URL: https://app.example.com/page' "$fa_url")" || code="curl-error"
+    [[ "$code" == 200 ]] \
+        || die "forward auth with the session cookie returned $code (expected 200): $(head -c 500 "$TMP/check-fa.txt")"
+
+    # 3. Rounds: floor me, standin me, standin forward auth, alternating.
+    local round floor_sum=0 me_sum=0 fa_sum=0 worst_p99=0
+    for round in $(seq 1 "$ID_ROUNDS"); do
+        wrk_run "id-floor-me-$round" "$THREADS" "$CONNECTIONS" \
+            "http://127.0.0.1:$FLOOR_PORT/me" -H "Cookie: id=$FLOOR_COOKIE"
+        id_run_row "round $round: floor me"
+        floor_sum="$(add "$floor_sum" "$WRK_RPS")"
+
+        wrk_run "id-me-$round" "$THREADS" "$CONNECTIONS" "$me_url" -H "$cookie_h"
+        id_run_row "round $round: me"
+        me_sum="$(add "$me_sum" "$WRK_RPS")"
+        worst_p99="$(awk -v a="$worst_p99" -v b="$WRK_P99_MS" 'BEGIN { print (b > a ? b : a) }')"
+
+        wrk_run "id-fa-$round" "$THREADS" "$CONNECTIONS" "$fa_url" -H "$cookie_h" \
+            -H 'X-Original-URL: https://app.example.com/page'
+        id_run_row "round $round: forward auth"
+        fa_sum="$(add "$fa_sum" "$WRK_RPS")"
+    done
+    local ratio
+    ratio="$(pct "$me_sum" "$floor_sum")"
+    row "id: me / floor me req/s" "$ratio %" ">= $TARGET_ID_FLOOR_RATIO_PCT %" \
+        "$(fcmp "$ratio >= $TARGET_ID_FLOOR_RATIO_PCT")"
+    row "id: me p99 (worst round)" "$worst_p99 ms" "<= $TARGET_ID_P99_MS ms" \
+        "$(fcmp "$worst_p99 <= $TARGET_ID_P99_MS")"
+    ratio="$(pct "$fa_sum" "$me_sum")"
+    row "id: forward auth / me req/s" "$ratio %" ">= $TARGET_FA_RATIO_PCT %" \
+        "$(fcmp "$ratio >= $TARGET_FA_RATIO_PCT")"
+
+    # 4. PUT: standin's directory PUT load, then the floor's PUT at the same settings.
+    put_load "id: " id-put "$port" "$pool"
+    code="$(curl -sS -o "$TMP/check-floor-put.json" -w '%{http_code}' -X PUT \
+        -H "Cookie: id=$FLOOR_COOKIE" "http://127.0.0.1:$FLOOR_PORT/users/1")" || code="curl-error"
+    if [[ "$code" != 200 ]]; then
+        log "ERROR: stack-floor PUT /users/1 answered $code: $(head -c 500 "$TMP/check-floor-put.json")"
+        row "id: floor PUT answer" "HTTP $code" "200" 0
+    else
+        wrk_run id-floor-put "$PUT_THREADS" "$PUT_CONNECTIONS" "http://127.0.0.1:$FLOOR_PORT/" \
+            --timeout "$DIR_TIMEOUT" -s "$SCRIPT_DIR/floor_put.lua" -H "Cookie: id=$FLOOR_COOKIE" \
+            -- "$FLOOR_USERS"
+        local out="$OUT_DIR/wrk-id-floor-put.txt"
+        log "floor PUT statuses: $(awk '$1 == "floor-put-status" { printf "%s x%s  ", $2, $3 }' "$out")"
+        if grep -q '^floor-put-sample-' "$out"; then
+            log "a non-2xx floor PUT answer:"
+            grep '^floor-put-sample-' "$out" >&2
+        fi
+        row "id: floor PUT req/s" "$WRK_RPS ($WRK_REQUESTS requests)"
+        row "id: floor PUT p99" "$WRK_P99_MS ms"
+        local ok=0
+        [[ "$WRK_NON2XX" == 0 && -z "$WRK_ERRORS" ]] && ok=1
+        row "id: floor PUT errors" "$WRK_NON2XX non-2xx${WRK_ERRORS:+; socket: $WRK_ERRORS}" "0" "$ok"
+        if [[ -n "$PUT_RPS" ]]; then
+            row "id: PUT / floor PUT req/s" "$(pct "$PUT_RPS" "$WRK_RPS") %"
+        fi
+    fi
+
+    # 5. Login storm: `storm` logs in over and over while admin's me is measured.
+    create_storm_user "$port"
+    local storm_out="$OUT_DIR/wrk-id-storm-logins.txt"
+    wrk_run id-storm-quiet "$THREADS" "$CONNECTIONS" "$me_url" -H "$cookie_h"
+    local quiet_p99="$WRK_P99_MS"
+    row "id: storm me p99 quiet" "$WRK_P99_MS ms ($WRK_RPS req/s)"
+    id_run_checks "storm me quiet"
+
+    local hwm_before hwm_reset=1
+    hwm_before="$(hwm_kib "$SERVER_PID")"
+    if { echo 5 >"/proc/$SERVER_PID/clear_refs"; } 2>/dev/null; then
+        row "id: storm VmHWM reset (clear_refs)" \
+            "$(kib_to_mib "$hwm_before") -> $(kib_to_mib "$(hwm_kib "$SERVER_PID")") MiB"
+    else
+        hwm_reset=0
+        log "WARNING: could not write /proc/$SERVER_PID/clear_refs: VmHWM stays the peak since start"
+        row "id: storm VmHWM reset (clear_refs)" "failed: the peak RSS below is since start"
+    fi
+
+    log "login storm: wrk -t1 -c$STORM_CONNECTIONS -d$storm_dur -s login_storm.lua (background)"
+    wrk -t1 -c"$STORM_CONNECTIONS" -d"$storm_dur" --latency --timeout "$DIR_TIMEOUT" \
+        -s "$SCRIPT_DIR/login_storm.lua" "http://127.0.0.1:$port" -- storm "$STORM_PASSWORD" \
+        >"$storm_out" 2>&1 &
+    STORM_PID=$!
+    local server_pid="$SERVER_PID" storm_pid="$STORM_PID"
+    (
+        while kill -0 "$storm_pid" 2>/dev/null; do
+            awk '/^VmRSS:/ { print $2 }' "/proc/$server_pid/status" 2>/dev/null || break
+            sleep 0.1
+        done
+    ) >"$TMP/storm-rss.txt" &
+    SAMPLER_PID=$!
+    sleep 1
+    kill -0 "$STORM_PID" 2>/dev/null || die "the login storm's wrk ended early: $(cat "$storm_out")"
+    wrk_run id-storm-me "$THREADS" "$CONNECTIONS" "$me_url" -H "$cookie_h"
+    local storm_p99="$WRK_P99_MS" storm_me="$WRK_P99_MS ms ($WRK_RPS req/s)"
+    local storm_me_non2xx="$WRK_NON2XX" storm_me_errors="$WRK_ERRORS"
+    local storm_rc=0
+    wait "$STORM_PID" || storm_rc=$?
+    STORM_PID=""
+    stop_storm
+    [[ "$storm_rc" == 0 ]] || die "the login storm's wrk failed (status $storm_rc): $(cat "$storm_out")"
+    kill -0 "$SERVER_PID" 2>/dev/null || die "standin died during the login storm"
+    local hwm
+    hwm="$(hwm_kib "$SERVER_PID")"
+
+    row "id: storm me p99 during storm" "$storm_me"
+    WRK_NON2XX="$storm_me_non2xx"
+    WRK_ERRORS="$storm_me_errors"
+    id_run_checks "storm me during storm"
+    ratio="$(awk -v s="$storm_p99" -v q="$quiet_p99" 'BEGIN { printf "%.2f", (q > 0 ? s / q : 0) }')"
+    row "id: storm p99 storm / quiet" "$ratio ×" "<= $TARGET_STORM_P99_RATIO ×" \
+        "$(fcmp "$ratio <= $TARGET_STORM_P99_RATIO && $quiet_p99 > 0")"
+    wrk_parse id-storm-logins "$storm_out"
+    # wrk's req/s counts every answer; a refused login (429) is cheap, so the logins
+    # that went through are counted from the statuses.
+    local ok_logins ok_rate
+    ok_logins="$(awk '$1 == "login-status" && $2 == 200 { n += $3 } END { print n + 0 }' "$storm_out")"
+    ok_rate="$(awk -v n="$ok_logins" -v t="$(wrk_seconds "$storm_out")" \
+        'BEGIN { printf "%.1f", (t > 0 ? n / t : 0) }')"
+    row "id: storm logins/s (200)" "$ok_rate ($ok_logins logins with 200 in $storm_dur)"
+    row "id: storm answers/s (all)" "$WRK_RPS ($WRK_REQUESTS answers, p99 $WRK_P99_MS ms)"
+    local statuses ok=0
+    statuses="$(awk '$1 == "login-status" { printf "%s%s x%s", (n++ ? ", " : ""), $2, $3 }' "$storm_out")"
+    if [[ -n "$statuses" ]] \
+        && ! awk '$1 == "login-status" && $2 != 200 { bad = 1 } END { exit !bad }' "$storm_out" \
+        && [[ -z "$WRK_ERRORS" ]]; then
+        ok=1
+    fi
+    if grep -q '^login-sample-' "$storm_out"; then
+        log "a non-200 login answer:"
+        grep '^login-sample-' "$storm_out" >&2
+    fi
+    row "id: storm login statuses" "${statuses:-none}${WRK_ERRORS:+; socket: $WRK_ERRORS}" "all 200" "$ok"
+    local peak_note=""
+    [[ "$hwm_reset" == 1 ]] || peak_note=" (since start)"
+    row "id: storm peak RSS (VmHWM)" "$(kib_to_mib "$hwm") MiB$peak_note" "<= $TARGET_STORM_RSS_MIB MiB" \
+        "$(fcmp "$hwm <= $TARGET_STORM_RSS_MIB * 1024")"
+    local sampled
+    sampled="$(awk '$1 + 0 > max { max = $1 + 0 } END { printf "%d %d", max, NR }' "$TMP/storm-rss.txt")"
+    row "id: storm max sampled VmRSS" "$(kib_to_mib "${sampled% *}") MiB (${sampled#* } samples, every 100 ms)"
+
+    row "id: floor RSS after loads" "$(kib_to_mib "$(rss_kib "$FLOOR_PID")") MiB"
+    stop_server
+    stop_floor
+    row "id: section wall time" "$(since "$t_section") s"
 }
 
 # ---------------------------------------------------------------------------
@@ -544,6 +946,11 @@ print_summary() {
             printf 'directory: %s users; list pages wrk -t%s -c%s; PUT wrk -t%s -c%s (session cookie + X-Standin-CSRF)\n' \
                 "$DIR_USERS" "$DIR_THREADS" "$DIR_CONNECTIONS" "$PUT_THREADS" "$PUT_CONNECTIONS"
         fi
+        if [[ " ${SECTIONS[*]} " == *" identity "* ]]; then
+            printf 'identity: standin with %s users next to stack-floor (%s); rounds: %s x (floor me, me, forward auth) at wrk -t%s -c%s; PUT wrk -t%s -c%s on both; login storm wrk -t1 -c%s for DURATION + 2 s\n' \
+                "$DIR_USERS" "$FLOOR_DIR" "$ID_ROUNDS" "$THREADS" "$CONNECTIONS" "$PUT_THREADS" \
+                "$PUT_CONNECTIONS" "$STORM_CONNECTIONS"
+        fi
         printf '\n'
         printf '%-*s  %-*s  %-*s  %s\n' "$wm" metric "$wv" value "$wt" target result
         printf '%-*s  %-*s  %-*s  %s\n' "$wm" ------ "$wv" ----- "$wt" ------ ------
@@ -562,7 +969,7 @@ print_summary() {
 }
 
 usage() {
-    printf 'usage: bash bench/run.sh [foundation|forward-auth|directory|all]...\n' >&2
+    printf 'usage: bash bench/run.sh [foundation|forward-auth|directory|identity|all]...\n' >&2
     exit 2
 }
 
@@ -571,13 +978,13 @@ main() {
     local arg
     for arg in "$@"; do
         case "$arg" in
-            all) SECTIONS+=(foundation forward-auth directory) ;;
-            foundation | directory | forward-auth) SECTIONS+=("$arg") ;;
+            all) SECTIONS+=(foundation forward-auth directory identity) ;;
+            foundation | directory | forward-auth | identity) SECTIONS+=("$arg") ;;
             -h | --help) usage ;;
             *) printf 'bench: unknown section %s\n' "$arg" >&2; usage ;;
         esac
     done
-    [[ ${#SECTIONS[@]} -gt 0 ]] || SECTIONS=(foundation forward-auth directory)
+    [[ ${#SECTIONS[@]} -gt 0 ]] || SECTIONS=(foundation forward-auth directory identity)
 
     mkdir -p "$OUT_DIR"
     trap cleanup EXIT
