@@ -5,11 +5,17 @@
 -- the login write, the session) cost the requests that are not logins.
 --
 --   wrk -t1 -c32 -d7s --latency -s bench/login_storm.lua http://127.0.0.1:PORT \
---       -- USERNAME PASSWORD
+--       -- PREFIX COUNT PASSWORD
 --
--- USERNAME and PASSWORD are the harness's dedicated storm user (created for the run with
--- a random password), given as arguments so nothing secret is in here. No cookie is
--- sent: each request is a fresh password login.
+-- The logins go round-robin over the users PREFIX1 .. PREFIXCOUNT, which all have
+-- PASSWORD: the harness's dedicated storm users (created for the run with a random
+-- password), given as arguments so nothing secret is in here. The login throttle
+-- counts an attempt from its start until it succeeds (at most
+-- `security.login_max_failures`, 5, per username), so one user cannot take a storm of
+-- concurrent logins: with COUNT at least the number of connections, about one login
+-- per username is in flight. Each wrk thread keeps its own counter (the harness runs
+-- one thread), starting at the thread's index. No cookie is sent: each request is a
+-- fresh password login.
 --
 -- At the end it prints `login-status CODE COUNT` for every status seen and, when some
 -- answer was not 200, one sample as `login-sample-status` / `login-sample-body` lines.
@@ -17,6 +23,7 @@
 local threads = {}
 
 function setup(thread)
+   thread:set("offset", #threads)
    table.insert(threads, thread)
 end
 
@@ -27,21 +34,27 @@ local function json_string(s)
 end
 
 function init(args)
-   local username, password = args[1], args[2]
-   if username == nil or password == nil then
-      error("usage: -- USERNAME PASSWORD")
+   local prefix, count, password = args[1], tonumber(args[2]), args[3]
+   if prefix == nil or count == nil or count < 1 or password == nil then
+      error("usage: -- PREFIX COUNT PASSWORD")
    end
-   local body = '{"username":' .. json_string(username) .. ',"password":'
-      .. json_string(password) .. '}'
-   login = wrk.format("POST", "/api/v3/auth/login/",
-                      { ["Content-Type"] = "application/json" },
-                      body)
+   logins = {}
+   for i = 1, count do
+      local body = '{"username":' .. json_string(prefix .. i) .. ',"password":'
+         .. json_string(password) .. '}'
+      logins[i] = wrk.format("POST", "/api/v3/auth/login/",
+                             { ["Content-Type"] = "application/json" },
+                             body)
+   end
+   next_login = (offset or 0) % count
    statuses = {}
    sample_status, sample_body = nil, nil
 end
 
 function request()
-   return login
+   local req = logins[next_login + 1]
+   next_login = (next_login + 1) % #logins
+   return req
 end
 
 function response(status, headers, body)

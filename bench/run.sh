@@ -21,6 +21,8 @@
 #                     latency figures, so keep it above the slowest)
 #   ID_ROUNDS=2       identity: rounds of floor me, me and forward auth, side by side
 #   STORM_CONNECTIONS=32 identity: connections of the login storm (wrk -t1)
+#   STORM_USERS=32    identity: users storm1..stormN the storm logs in as, round-robin
+#                     (the login throttle allows 5 attempts in flight per username)
 #   FLOOR_DIR=../shared/bench/stack-floor  identity: the stack-floor crate (beside
 #                     the repository)
 #   FLOOR_TARGET=/tmp/tgt_floor  identity: CARGO_TARGET_DIR for stack-floor
@@ -66,6 +68,7 @@ TARGET_STORM_P99_RATIO=2.0     # identity: me p99 during a login storm <= 2 x qu
 TARGET_STORM_RSS_MIB=64        # identity: peak RSS (VmHWM) over the login storm
 ID_ROUNDS="${ID_ROUNDS:-2}"
 STORM_CONNECTIONS="${STORM_CONNECTIONS:-32}"
+STORM_USERS="${STORM_USERS:-32}"
 FLOOR_DIR="${FLOOR_DIR:-$REPO_ROOT/../shared/bench/stack-floor}"
 FLOOR_TARGET="${FLOOR_TARGET:-/tmp/tgt_floor}"
 FLOOR_PORT=9911            # fixed in stack-floor
@@ -708,33 +711,50 @@ add() { awk -v a="$1" -v b="$2" 'BEGIN { print a + b }'; }
 # pct A B: 100 * A / B with one decimal (0 when B is 0).
 pct() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", (b > 0 ? 100 * a / b : 0) }'; }
 
-# create_storm_user PORT: as admin (SESSION_COOKIE, CSRF_TOKEN), creates the user
-# `storm` with STORM_PASSWORD and checks that it can log in (200).
-create_storm_user() {
-    local port="$1" code pk
+# create_storm_users PORT: as admin (SESSION_COOKIE, CSRF_TOKEN), creates the users
+# storm1 .. storm$STORM_USERS, all with STORM_PASSWORD, and checks that the first and
+# the last can log in (200). Each password costs one argon2id hash on the server.
+create_storm_users() {
+    local port="$1" code i pk t0
     local base="http://127.0.0.1:$port"
     local cookie_h="Cookie: standin_session=$SESSION_COOKIE; standin_csrf=$CSRF_TOKEN"
-    code="$(curl -sS -o "$TMP/storm-user.json" -w '%{http_code}' -X POST \
-        -H "$cookie_h" -H "X-Standin-CSRF: $CSRF_TOKEN" -H 'Content-Type: application/json' \
-        --data '{"username":"storm","name":"Login Storm"}' \
-        "$base/api/v3/core/users/")" || code="curl-error"
-    [[ "$code" == 201 ]] \
-        || die "POST /api/v3/core/users/ (user storm) returned $code (expected 201): $(head -c 500 "$TMP/storm-user.json")"
-    pk="$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["pk"])' \
-        "$TMP/storm-user.json")" || die "no pk in the created storm user: $(head -c 500 "$TMP/storm-user.json")"
-    code="$(curl -sS -o "$TMP/storm-password.json" -w '%{http_code}' -X POST \
-        -H "$cookie_h" -H "X-Standin-CSRF: $CSRF_TOKEN" -H 'Content-Type: application/json' \
-        --data "{\"password\":\"$STORM_PASSWORD\"}" \
-        "$base/api/v3/core/users/$pk/set_password/")" || code="curl-error"
-    [[ "$code" == 2?? ]] \
-        || die "POST /api/v3/core/users/$pk/set_password/ returned $code: $(head -c 500 "$TMP/storm-password.json")"
-    code="$(curl -sS -o "$TMP/storm-login.json" -w '%{http_code}' \
-        -H 'Content-Type: application/json' \
-        --data "{\"username\":\"storm\",\"password\":\"$STORM_PASSWORD\"}" \
-        "$base/api/v3/auth/login/")" || code="curl-error"
-    [[ "$code" == 200 ]] \
-        || die "POST /api/v3/auth/login/ as storm returned $code (expected 200): $(head -c 500 "$TMP/storm-login.json")"
-    log "user storm (pk $pk) created, password set, one login -> 200"
+    t0="$(now_s)"
+    for i in $(seq 1 "$STORM_USERS"); do
+        code="$(curl -sS -o "$TMP/storm-user-$i.json" -w '%{http_code}' -X POST \
+            -H "$cookie_h" -H "X-Standin-CSRF: $CSRF_TOKEN" -H 'Content-Type: application/json' \
+            --data "{\"username\":\"storm$i\",\"name\":\"Login Storm $i\"}" \
+            "$base/api/v3/core/users/")" || code="curl-error"
+        [[ "$code" == 201 ]] \
+            || die "POST /api/v3/core/users/ (user storm$i) returned $code (expected 201): $(head -c 500 "$TMP/storm-user-$i.json")"
+    done
+    local pks
+    pks="$(python3 -c '
+import json, sys
+tmp, n = sys.argv[1], int(sys.argv[2])
+print(" ".join(str(json.load(open("%s/storm-user-%d.json" % (tmp, i)))["pk"]) for i in range(1, n + 1)))
+' "$TMP" "$STORM_USERS")" || die "no pk in a created storm user (see $TMP/storm-user-*.json)"
+    i=0
+    for pk in $pks; do
+        i=$((i + 1))
+        code="$(curl -sS -o "$TMP/storm-password.json" -w '%{http_code}' -X POST \
+            -H "$cookie_h" -H "X-Standin-CSRF: $CSRF_TOKEN" -H 'Content-Type: application/json' \
+            --data "{\"password\":\"$STORM_PASSWORD\"}" \
+            "$base/api/v3/core/users/$pk/set_password/")" || code="curl-error"
+        [[ "$code" == 2?? ]] \
+            || die "POST /api/v3/core/users/$pk/set_password/ (user storm$i) returned $code: $(head -c 500 "$TMP/storm-password.json")"
+    done
+    local created_s
+    created_s="$(since "$t0")"
+    for i in $(printf '%s\n' 1 "$STORM_USERS" | sort -un); do
+        code="$(curl -sS -o "$TMP/storm-login.json" -w '%{http_code}' \
+            -H 'Content-Type: application/json' \
+            --data "{\"username\":\"storm$i\",\"password\":\"$STORM_PASSWORD\"}" \
+            "$base/api/v3/auth/login/")" || code="curl-error"
+        [[ "$code" == 200 ]] \
+            || die "POST /api/v3/auth/login/ as storm$i returned $code (expected 200): $(head -c 500 "$TMP/storm-login.json")"
+    done
+    log "users storm1..storm$STORM_USERS created with a password in $created_s s; logins as storm1 and storm$STORM_USERS -> 200"
+    row "id: storm users created (with password)" "$STORM_USERS in $created_s s"
 }
 
 # Floor, standin and the ratios between them, measured in the same run with the same
@@ -743,12 +763,14 @@ create_storm_user() {
 #   2. standin on DIR_USERS seeded users (as the directory section), logged in as admin;
 #   3. ID_ROUNDS rounds of floor /me, standin me and standin forward auth;
 #   4. PUT load on both (PUT_THREADS/PUT_CONNECTIONS);
-#   5. a login storm (another user) while me is measured: p99 against quiet, peak RSS.
+#   5. a login storm (STORM_USERS other users, round-robin) while me is measured: p99
+#      against quiet, peak RSS.
 bench_identity() {
     local t_section db pool port me_url fa_url cookie_h storm_dur
     t_section="$(now_s)"
     storm_dur="$(duration_s "$DURATION")"
     storm_dur="$((storm_dur + 2))s"
+    [[ "$STORM_USERS" =~ ^[1-9][0-9]*$ ]] || die "STORM_USERS=$STORM_USERS: expected a positive number"
     db="$TMP/identity.db"
     pool="$TMP/identity-pool.tsv"
     [[ -d "$FLOOR_DIR" ]] && FLOOR_DIR="$(cd "$FLOOR_DIR" && pwd)"
@@ -833,8 +855,9 @@ bench_identity() {
         fi
     fi
 
-    # 5. Login storm: `storm` logs in over and over while admin's me is measured.
-    create_storm_user "$port"
+    # 5. Login storm: storm1..stormN log in over and over, round-robin, while admin's me
+    # is measured.
+    create_storm_users "$port"
     local storm_out="$OUT_DIR/wrk-id-storm-logins.txt"
     wrk_run id-storm-quiet "$THREADS" "$CONNECTIONS" "$me_url" -H "$cookie_h"
     local quiet_p99="$WRK_P99_MS"
@@ -854,7 +877,8 @@ bench_identity() {
 
     log "login storm: wrk -t1 -c$STORM_CONNECTIONS -d$storm_dur -s login_storm.lua (background)"
     wrk -t1 -c"$STORM_CONNECTIONS" -d"$storm_dur" --latency --timeout "$DIR_TIMEOUT" \
-        -s "$SCRIPT_DIR/login_storm.lua" "http://127.0.0.1:$port" -- storm "$STORM_PASSWORD" \
+        -s "$SCRIPT_DIR/login_storm.lua" "http://127.0.0.1:$port" \
+        -- storm "$STORM_USERS" "$STORM_PASSWORD" \
         >"$storm_out" 2>&1 &
     STORM_PID=$!
     local server_pid="$SERVER_PID" storm_pid="$STORM_PID"
@@ -947,9 +971,9 @@ print_summary() {
                 "$DIR_USERS" "$DIR_THREADS" "$DIR_CONNECTIONS" "$PUT_THREADS" "$PUT_CONNECTIONS"
         fi
         if [[ " ${SECTIONS[*]} " == *" identity "* ]]; then
-            printf 'identity: standin with %s users next to stack-floor (%s); rounds: %s x (floor me, me, forward auth) at wrk -t%s -c%s; PUT wrk -t%s -c%s on both; login storm wrk -t1 -c%s for DURATION + 2 s\n' \
+            printf 'identity: standin with %s users next to stack-floor (%s); rounds: %s x (floor me, me, forward auth) at wrk -t%s -c%s; PUT wrk -t%s -c%s on both; login storm wrk -t1 -c%s for DURATION + 2 s over %s users\n' \
                 "$DIR_USERS" "$FLOOR_DIR" "$ID_ROUNDS" "$THREADS" "$CONNECTIONS" "$PUT_THREADS" \
-                "$PUT_CONNECTIONS" "$STORM_CONNECTIONS"
+                "$PUT_CONNECTIONS" "$STORM_CONNECTIONS" "$STORM_USERS"
         fi
         printf '\n'
         printf '%-*s  %-*s  %-*s  %s\n' "$wm" metric "$wv" value "$wt" target result
