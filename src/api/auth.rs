@@ -100,7 +100,7 @@ pub async fn login(
         .await?;
     session::log_in_with_password(&req, principal.user.id, principal.user.auth_epoch)?;
     let identity = Identity {
-        user: principal,
+        user: std::sync::Arc::new(principal),
         original: None,
         impersonation: None,
         via: Via::Session,

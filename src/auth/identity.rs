@@ -1,69 +1,26 @@
 //! The one identity extractor: who logged in (`original`, while impersonating) and
-//! who the request acts as (`user`), both re-read from the database on every
-//! request. Handlers never touch session keys.
+//! who the request acts as (`user`), both resolved afresh on every request — from
+//! memory, which the writer keeps current (`store::signed_in`), and from the database
+//! when memory lacks them. Handlers never touch session keys.
 
 use super::{client, csrf, session};
 use crate::domain::Permission;
 use crate::error::ApiError;
 use crate::policy::{self, Caller};
 use crate::state::AppState;
-use crate::store::catalog::{self, Catalog};
 use crate::store::events::{Actor, UserRef};
 use crate::store::impersonations::{self, EndReason, Impersonation};
-use crate::store::permissions::Grants;
-use crate::store::users::{self, User};
-use crate::store::{StoreError, impersonation_history, tokens};
+use crate::store::tokens;
 use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
-use check::{Checked, check};
+use check::{Checked, check, check_token};
+use directory::{Database, Memory, Missing};
 use futures_util::future::LocalBoxFuture;
-use rusqlite::Connection;
 use std::sync::Arc;
 
+pub use crate::store::principal::Principal;
+
 mod check;
-
-/// A user together with what they may do.
-#[derive(Debug, Clone)]
-pub struct Principal {
-    pub user: User,
-    pub grants: Grants,
-    /// `(uuid, name)` of the user's own groups and roles, by name. Loaded with the
-    /// rest so `me` needs no second trip to the database.
-    pub groups: Vec<(String, String)>,
-    pub roles: Vec<(String, String)>,
-    /// The ids of the user's own groups.
-    pub group_ids: Vec<i64>,
-    /// The groups and roles as they were when the user was loaded.
-    pub catalog: Arc<Catalog>,
-}
-
-impl Principal {
-    /// Loads what goes with `user`.
-    pub fn load(c: &Connection, user: User) -> Result<Principal, StoreError> {
-        let (group_ids, role_ids) = users::links(c, user.id)?;
-        let catalog = catalog::current(c)?;
-        let named = |found: Vec<(&String, &String)>| {
-            let mut v: Vec<(String, String)> = (found.into_iter())
-                .map(|(uuid, name)| (uuid.clone(), name.clone()))
-                .collect();
-            v.sort_by(|a, b| a.1.cmp(&b.1));
-            v
-        };
-        let groups = (group_ids.iter().filter_map(|g| catalog.groups.get(g)))
-            .map(|g| (&g.uuid, &g.name))
-            .collect();
-        let roles = (role_ids.iter().filter_map(|r| catalog.roles.get(r)))
-            .map(|r| (&r.uuid, &r.name))
-            .collect();
-        Ok(Principal {
-            grants: catalog.grants(&group_ids, &role_ids),
-            groups: named(groups),
-            roles: named(roles),
-            user,
-            catalog: catalog.clone(),
-            group_ids,
-        })
-    }
-}
+mod directory;
 
 /// How the request authenticated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -76,11 +33,11 @@ pub enum Via {
 #[derive(Debug, Clone)]
 pub struct Identity {
     /// The user the request acts as (the target while impersonating).
-    pub user: Principal,
+    pub user: Arc<Principal>,
     /// The person who logged in, present only while they impersonate `user`.
-    pub original: Option<Principal>,
+    pub original: Option<Arc<Principal>>,
     /// The running impersonation, with `original`.
-    pub impersonation: Option<Impersonation>,
+    pub impersonation: Option<Arc<Impersonation>>,
     pub via: Via,
     pub client_ip: Option<String>,
     /// Unix second the person signed in last entered their password (login or
@@ -178,43 +135,56 @@ async fn resolve(req: &HttpRequest, used_for: Use) -> Result<Identity, ApiError>
     let state = app_state(req)?;
     let client_ip =
         client::client_ip(req, &state.config.server.trusted_proxies).map(|ip| ip.to_string());
+    let memory = state.db.signed_in().clone();
     if let Some(key) = bearer_key(req) {
-        let (user, unseen) = state
-            .db
-            .read(move |c| match tokens::authenticate(c, &key)? {
-                Some(id) => match users::find(c, id)? {
-                    Some(u) if u.is_active => {
-                        let unseen = impersonation_history::unseen(c, u.id)?;
-                        Ok(Some((Principal::load(c, u)?, unseen)))
-                    }
-                    _ => Ok(None),
-                },
-                None => Ok(None),
-            })
-            .await?
-            .ok_or_else(|| ApiError::forbidden("Token invalid/expired"))?;
+        let hash = tokens::hash_key(&key);
+        let now = crate::domain::now();
+        let found = match check_token(&mut Memory(&memory), &hash, &now) {
+            Ok(found) => found,
+            Err(Missing) => {
+                (state.db)
+                    .read(move |c| check_token(&mut Database::new(c, &memory), &hash, &now))
+                    .await?
+            }
+        };
+        let (owner, token) = found.ok_or_else(|| ApiError::forbidden("Token invalid/expired"))?;
+        if token.needs_mark(chrono::Utc::now()) {
+            // Bookkeeping: a busy database must not turn a valid key into a failed
+            // request.
+            let id = token.id;
+            if let Err(e) = state.db.write(move |c| tokens::mark_used(c, id)).await {
+                log::warn!("token {id}: could not record last_used: {e}");
+            }
+        }
         // Bearer requests carry no ambient credential, so CSRF does not apply.
         return Ok(Identity {
-            user,
+            user: owner.principal.clone(),
             original: None,
             impersonation: None,
             via: Via::Token,
             client_ip,
             authenticated_at: None,
-            unseen_impersonations: unseen,
+            unseen_impersonations: owner.unseen,
         });
     }
 
     let Some(data) = session::read(req) else {
         return Err(ApiError::NotAuthenticated);
     };
+    let idle = state.config.impersonation.idle_timeout.0;
     let checked = if !state.sessions.honours(&data) {
         // Too old for session.max_age, or logged out: over on the server.
         Checked::Revoked
     } else {
-        let data = data.clone();
-        let idle = state.config.impersonation.idle_timeout.0;
-        state.db.read(move |c| check(c, &data, idle)).await?
+        match check(&mut Memory(&memory), &data, idle) {
+            Ok(checked) => checked,
+            Err(Missing) => {
+                let data = data.clone();
+                (state.db)
+                    .read(move |c| check(&mut Database::new(c, &memory), &data, idle))
+                    .await?
+            }
+        }
     };
     let authenticated_at = Some(data.authenticated_at);
     let identity = match checked {

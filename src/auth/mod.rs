@@ -4,6 +4,7 @@
 pub mod attempt;
 pub mod client;
 pub mod csrf;
+mod hashing;
 pub mod identity;
 pub mod key;
 pub mod key_rotation;

@@ -1,12 +1,12 @@
-//! argon2id hashing, always off the async workers and at most
+//! argon2id hashing, always off the async workers, on background threads, at most
 //! `security.max_concurrent_hashes` at a time.
 
+use super::hashing::HashingThreads;
 use crate::config::Security;
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
 use std::sync::{Arc, OnceLock};
-use tokio::sync::Semaphore;
 
 /// Why hashing failed; never carries the password.
 #[derive(Debug, thiserror::Error)]
@@ -21,7 +21,7 @@ pub enum HashError {
 #[derive(Clone)]
 pub struct Passwords {
     params: Params,
-    permits: Arc<Semaphore>,
+    threads: Arc<HashingThreads>,
     /// A hash of a random password with the current parameters, verified against when
     /// the user does not exist so that "no such user" takes as long as "wrong password".
     dummy: Arc<OnceLock<String>>,
@@ -38,7 +38,7 @@ impl Passwords {
         .expect("argon2 parameters are checked when the settings load");
         Passwords {
             params,
-            permits: Arc::new(Semaphore::new(cfg.max_concurrent_hashes)),
+            threads: Arc::new(HashingThreads::new(cfg.max_concurrent_hashes)),
             dummy: Arc::new(OnceLock::new()),
         }
     }
@@ -78,13 +78,13 @@ impl Passwords {
         ok && real
     }
 
-    /// [`Passwords::hash_now`] on the blocking pool, behind the concurrency cap.
+    /// [`Passwords::hash_now`] on a hashing thread.
     pub async fn hash(&self, password: String) -> Result<String, HashError> {
         let this = self.clone();
         self.off_worker(move || this.hash_now(&password)).await?
     }
 
-    /// [`Passwords::verify_now`] on the blocking pool, behind the concurrency cap.
+    /// [`Passwords::verify_now`] on a hashing thread.
     pub async fn verify(&self, hash: Option<String>, password: String) -> Result<bool, HashError> {
         let this = self.clone();
         self.off_worker(move || this.verify_now(hash.as_deref(), &password))
@@ -95,14 +95,8 @@ impl Passwords {
         &self,
         f: impl FnOnce() -> T + Send + 'static,
     ) -> Result<T, HashError> {
-        let _permit = self
-            .permits
-            .acquire()
-            .await
-            .map_err(|e| HashError::Worker(e.to_string()))?;
-        actix_web::web::block(f)
-            .await
-            .map_err(|e| HashError::Worker(e.to_string()))
+        (self.threads.run(f).await)
+            .ok_or_else(|| HashError::Worker("the hashing thread failed".into()))
     }
 }
 

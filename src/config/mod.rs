@@ -179,7 +179,9 @@ impl Default for Security {
             argon2_memory_kib: 19_456,
             argon2_iterations: 2,
             argon2_parallelism: 1,
-            max_concurrent_hashes: cpus(),
+            // Each hash holds argon2_memory_kib (19 MiB by default): on small
+            // machines memory, not CPU, is the scarcer.
+            max_concurrent_hashes: (cpus() / 2).max(1),
         }
     }
 }

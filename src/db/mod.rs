@@ -1,6 +1,7 @@
 //! The SQLite pool and the one way to reach it: a closure run with a pooled
 //! connection on actix's blocking pool, so no SQLite call ever blocks an async worker.
 
+pub mod changes;
 mod checkpoint;
 mod files;
 pub mod lock;
@@ -13,11 +14,13 @@ pub use writer::Writer;
 
 use crate::config::Checkpoints;
 use crate::store::StoreError;
+use crate::store::signed_in::SignedIn;
 use r2d2::ManageConnection;
 use r2d2_sqlite::SqliteConnectionManager;
 use rusqlite::config::DbConfig;
 use rusqlite::{Connection, TransactionBehavior};
 use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 
 pub type Pool = r2d2::Pool<SqliteConnectionManager>;
@@ -48,12 +51,14 @@ fn manager_for(path: &Path, checkpoints: Checkpoints) -> SqliteConnectionManager
     })
 }
 
-/// The database handle shared by every request: a pool of reading connections and
-/// the one [`Writer`].
+/// The database handle shared by every request: a pool of reading connections, the
+/// one [`Writer`], and what is kept in memory of the signed-in users, which the writer
+/// keeps current.
 #[derive(Clone)]
 pub struct Db {
     pool: Pool,
     writer: Writer,
+    signed_in: Arc<SignedIn>,
     /// Keeps `standin restore` out while the database is open here.
     _held: Option<std::sync::Arc<lock::Held>>,
 }
@@ -96,13 +101,21 @@ impl Db {
             Checkpoints::Standin => Some((manager.connect()?, checkpoint::LogLimits::default())),
             Checkpoints::External => None,
         };
-        let writer = Writer::start(manager.connect()?, checkpointer, sync)
+        let signed_in = Arc::new(SignedIn::default());
+        let watcher: Arc<dyn changes::Watcher> = signed_in.clone();
+        let writer = Writer::start(manager.connect()?, checkpointer, sync, Some(watcher))
             .map_err(|e| StoreError::Other(format!("writer thread: {e}")))?;
         Ok(Db {
             pool,
             writer,
-            _held: held.map(std::sync::Arc::new),
+            signed_in,
+            _held: held.map(Arc::new),
         })
+    }
+
+    /// What is kept in memory of the signed-in users.
+    pub fn signed_in(&self) -> &Arc<SignedIn> {
+        &self.signed_in
     }
 
     /// Runs a read-only `f` on the blocking pool.

@@ -4,12 +4,13 @@
 //! many small commits (each flushing the search index and the WAL) into one, and
 //! writers queue here instead of sleeping in SQLite's busy handler.
 
+use super::changes::{self, Change, ELSEWHERE_EVERY, Watcher};
 use super::checkpoint::{self, Gate, LOG_SIZE_LIMIT, LogLimits};
 use crate::store::StoreError;
 use rusqlite::Connection;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
-use std::sync::mpsc::{self, Receiver, Sender};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 
 /// Most writes committed together.
 const MAX_BATCH: usize = 64;
@@ -71,23 +72,29 @@ impl Writer {
     /// commits stay short (see `db::checkpoint`); without a checkpointer, someone
     /// else (a replicator) does it.
     /// `before_commit` runs once per batch, after its writes and outside their savepoints.
+    /// `watcher`, if any, hears what each committed batch changed (see `db::changes`)
+    /// before any write of the batch is answered, and when another process wrote.
     pub fn start(
         conn: Connection,
         checkpointer: Option<(Connection, LogLimits)>,
         before_commit: BeforeCommit,
+        watcher: Option<Arc<dyn Watcher>>,
     ) -> std::io::Result<Writer> {
         conn.execute_batch(&format!(
             "PRAGMA wal_autocheckpoint = 0; PRAGMA cache_size = -16384;
              PRAGMA journal_size_limit = {LOG_SIZE_LIMIT};"
         ))
         .map_err(std::io::Error::other)?;
+        if watcher.is_some() {
+            changes::install(&conn).map_err(std::io::Error::other)?;
+        }
         let (queue, jobs) = mpsc::channel::<Box<dyn Job>>();
         let (alive, stopped) = mpsc::channel::<()>();
         let gate = Arc::new(Gate::default());
         let held = gate.clone();
         std::thread::Builder::new()
             .name("standin-writer".into())
-            .spawn(move || run(conn, jobs, before_commit, &held))?;
+            .spawn(move || run(conn, jobs, before_commit, watcher, &held))?;
         if let Some((checkpoint_conn, limits)) = checkpointer {
             std::thread::Builder::new()
                 .name("standin-checkpoint".into())
@@ -123,8 +130,23 @@ impl Writer {
 /// Work done once per batch before it commits.
 pub type BeforeCommit = fn(&Connection) -> Result<(), StoreError>;
 
-fn run(conn: Connection, jobs: Receiver<Box<dyn Job>>, before_commit: BeforeCommit, gate: &Gate) {
-    while let Ok(first) = jobs.recv() {
+fn run(
+    conn: Connection,
+    jobs: Receiver<Box<dyn Job>>,
+    before_commit: BeforeCommit,
+    watcher: Option<Arc<dyn Watcher>>,
+    gate: &Gate,
+) {
+    let mut elsewhere = Elsewhere::new(&conn, watcher.as_deref());
+    loop {
+        let first = match jobs.recv_timeout(ELSEWHERE_EVERY) {
+            Ok(job) => job,
+            Err(RecvTimeoutError::Timeout) => {
+                elsewhere.check(&conn);
+                continue;
+            }
+            Err(RecvTimeoutError::Disconnected) => break,
+        };
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
             match jobs.try_recv() {
@@ -133,14 +155,55 @@ fn run(conn: Connection, jobs: Receiver<Box<dyn Job>>, before_commit: BeforeComm
             }
         }
         gate.enter();
-        let committed = commit_batch(&conn, &mut batch, before_commit).map_err(|e| {
-            log::error!("write batch of {} failed: {e}", batch.len());
-            let _ = conn.execute_batch("ROLLBACK");
-            e.to_string()
-        });
+        let committed =
+            commit_batch(&conn, &mut batch, before_commit, &mut elsewhere).map_err(|e| {
+                log::error!("write batch of {} failed: {e}", batch.len());
+                let _ = conn.execute_batch("ROLLBACK");
+                e.to_string()
+            });
         gate.leave();
+        // What the batch changed is forgotten before anyone hears it committed, so the
+        // next request of whoever wrote already sees it.
+        if let (Ok(changes), Some(w)) = (&committed, &watcher) {
+            w.committed(changes);
+        }
+        let committed = committed.map(drop);
         for job in batch {
             job.finish(committed.clone());
+        }
+    }
+}
+
+/// Notices commits of other connections through `data_version`.
+struct Elsewhere<'a> {
+    watcher: Option<&'a dyn Watcher>,
+    seen: Option<i64>,
+}
+
+impl<'a> Elsewhere<'a> {
+    fn new(conn: &Connection, watcher: Option<&'a dyn Watcher>) -> Self {
+        let mut this = Elsewhere {
+            watcher,
+            seen: None,
+        };
+        this.check(conn);
+        this
+    }
+
+    fn check(&mut self, conn: &Connection) {
+        let Some(watcher) = self.watcher else { return };
+        match changes::data_version(conn) {
+            Ok(v) if self.seen != Some(v) => {
+                if self.seen.is_some() {
+                    watcher.changed_elsewhere();
+                }
+                self.seen = Some(v);
+            }
+            Ok(_) => {}
+            Err(e) => {
+                log::error!("reading data_version failed: {e}");
+                watcher.changed_elsewhere();
+            }
         }
     }
 }
@@ -149,8 +212,11 @@ fn commit_batch(
     conn: &Connection,
     batch: &mut [Box<dyn Job>],
     before_commit: BeforeCommit,
-) -> Result<(), StoreError> {
+    elsewhere: &mut Elsewhere,
+) -> Result<Vec<Change>, StoreError> {
     conn.execute_batch("BEGIN IMMEDIATE")?;
+    // Holding the write lock: every commit of another connection is in by now.
+    elsewhere.check(conn);
     // Cached: these run twice per write.
     let step = |sql: &str| conn.prepare_cached(sql)?.execute([]).map(drop);
     for job in batch.iter_mut() {
@@ -161,7 +227,12 @@ fn commit_batch(
         step("RELEASE job")?;
     }
     before_commit(conn)?;
-    Ok(conn.execute_batch("COMMIT")?)
+    let changes = match elsewhere.watcher {
+        Some(_) => changes::drain(conn)?,
+        None => Vec::new(),
+    };
+    conn.execute_batch("COMMIT")?;
+    Ok(changes)
 }
 
 #[cfg(test)]
@@ -179,7 +250,13 @@ mod tests {
         let checkpointer = Connection::open(&path).unwrap();
         (
             dir,
-            Writer::start(c, Some((checkpointer, LogLimits::default())), |_| Ok(())).unwrap(),
+            Writer::start(
+                c,
+                Some((checkpointer, LogLimits::default())),
+                |_| Ok(()),
+                None,
+            )
+            .unwrap(),
             path,
         )
     }
@@ -244,7 +321,7 @@ mod tests {
             idle_trim_frames: 8,
         };
         let checkpointer = Some((Connection::open(&path).unwrap(), limits));
-        let w = Writer::start(c, checkpointer, |_| Ok(())).unwrap();
+        let w = Writer::start(c, checkpointer, |_| Ok(()), None).unwrap();
         // A reader always busy, as under load: SQLite alone would never restart the log.
         let reading = Arc::new(AtomicBool::new(true));
         let reader = {

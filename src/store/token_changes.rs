@@ -80,7 +80,7 @@ pub fn set_key(c: &Connection, token: &Token, key: &str, actor: &Actor) -> Resul
 mod tests {
     use super::*;
     use crate::domain::Username;
-    use crate::store::tokens::{NewToken, authenticate, insert};
+    use crate::store::tokens::{NewToken, hash_key, insert, lookup};
 
     fn db() -> (Connection, Token) {
         let mut c = Connection::open_in_memory().unwrap();
@@ -106,8 +106,9 @@ mod tests {
     fn a_new_key_replaces_the_old_one() {
         let (c, token) = db();
         set_key(&c, &token, "new-key", &Actor::default()).unwrap();
-        assert_eq!(authenticate(&c, "old-key").unwrap(), None);
-        assert_eq!(authenticate(&c, "new-key").unwrap(), Some(token.user_id));
+        assert!(lookup(&c, &hash_key("old-key")).unwrap().is_none());
+        let found = lookup(&c, &hash_key("new-key")).unwrap().unwrap();
+        assert_eq!(found.user_id, token.user_id);
     }
 
     #[test]

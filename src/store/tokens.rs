@@ -15,42 +15,69 @@ pub fn hash_key(key: &str) -> String {
     hex::encode(Sha256::digest(key.as_bytes()))
 }
 
-/// The owner of a live token whose key is `key`, if any; marks the token used.
-/// Expired tokens are not returned.
-pub fn authenticate(c: &Connection, key: &str) -> Result<Option<i64>, StoreError> {
-    let hash = hash_key(key);
-    let found: Option<(i64, i64, String, Option<String>, bool)> = c
+/// What authenticating with a token needs to know of it.
+#[derive(Debug, Clone)]
+pub struct TokenRecord {
+    pub id: i64,
+    pub user_id: i64,
+    /// hex SHA-256 of the key.
+    pub key_hash: String,
+    expires: Option<Timestamp>,
+    expiring: bool,
+    last_used: Option<Timestamp>,
+}
+
+impl TokenRecord {
+    /// Whether `key_hash` is this token's, compared without an early exit so the
+    /// answer never depends on where two hashes first differ.
+    pub fn matches(&self, key_hash: &str) -> bool {
+        bool::from(self.key_hash.as_bytes().ct_eq(key_hash.as_bytes()))
+    }
+
+    /// Not past its expiry at `at`.
+    pub fn is_live_at(&self, at: &str) -> bool {
+        !(self.expiring && self.expires.as_deref().is_some_and(|e| e <= at))
+    }
+
+    /// Whether `last_used` is old enough to be written again at `now`: at most one
+    /// write a minute per token, so bearer reads stay reads.
+    pub fn needs_mark(&self, now: chrono::DateTime<Utc>) -> bool {
+        let cutoff = time::format(now - Duration::seconds(LAST_USED_EVERY_SECS));
+        self.last_used
+            .as_deref()
+            .is_none_or(|l| l < cutoff.as_str())
+    }
+}
+
+/// The token whose key hashes to `key_hash`, live or not.
+pub fn lookup(c: &Connection, key_hash: &str) -> Result<Option<TokenRecord>, StoreError> {
+    let found = c
         .prepare_cached(
-            "SELECT id, user_id, key_hash, expires, expiring FROM tokens WHERE key_hash = ?1",
+            "SELECT id, user_id, key_hash, expires, expiring, last_used FROM tokens
+             WHERE key_hash = ?1",
         )?
-        .query_row([&hash], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+        .query_row([key_hash], |r| {
+            Ok(TokenRecord {
+                id: r.get(0)?,
+                user_id: r.get(1)?,
+                key_hash: r.get(2)?,
+                expires: r.get(3)?,
+                expiring: r.get(4)?,
+                last_used: r.get(5)?,
+            })
         })
         .optional()?;
-    let Some((id, user_id, stored, expires, expiring)) = found else {
-        return Ok(None);
-    };
-    // The index lookup already matched; compare again without an early exit so the
-    // answer never depends on where two hashes first differ.
-    if !bool::from(stored.as_bytes().ct_eq(hash.as_bytes())) {
-        return Ok(None);
-    }
-    let t = now();
-    if expiring && expires.as_deref().is_some_and(|e| e <= t.as_str()) {
-        return Ok(None);
-    }
-    // At most one write a minute per token, so bearer reads stay reads. The mark is
-    // bookkeeping: a busy database must not turn a valid key into a failed request.
+    Ok(found)
+}
+
+/// Records that token `id` was used now, unless that was recorded within the minute.
+pub fn mark_used(c: &Connection, id: i64) -> Result<(), StoreError> {
     let cutoff = time::format(Utc::now() - Duration::seconds(LAST_USED_EVERY_SECS));
-    if let Err(e) = c
-        .prepare_cached(
-            "UPDATE tokens SET last_used = ?2 WHERE id = ?1 AND (last_used IS NULL OR last_used < ?3)",
-        )
-        .and_then(|mut s| s.execute(params![id, t, cutoff]))
-    {
-        log::warn!("token {id}: could not record last_used: {e}");
-    }
-    Ok(Some(user_id))
+    c.prepare_cached(
+        "UPDATE tokens SET last_used = ?2 WHERE id = ?1 AND (last_used IS NULL OR last_used < ?3)",
+    )?
+    .execute(params![id, now(), cutoff])?;
+    Ok(())
 }
 
 /// A fresh random key: 256 bits, hex.
@@ -215,16 +242,24 @@ mod tests {
             .unwrap()
     }
 
+    fn record(c: &Connection, key: &str) -> Option<TokenRecord> {
+        lookup(c, &hash_key(key)).unwrap()
+    }
+
     #[test]
     fn last_used_is_written_at_most_once_a_minute() {
         let c = db_with_token("k");
-        assert!(authenticate(&c, "k").unwrap().is_some());
+        let t = record(&c, "k").unwrap();
+        assert!(t.needs_mark(Utc::now()), "never used yet");
+        mark_used(&c, t.id).unwrap();
         assert!(last_used(&c).is_some(), "the first use is recorded");
+        assert!(!record(&c, "k").unwrap().needs_mark(Utc::now()));
 
         let recent = time::format(Utc::now() - Duration::seconds(30));
         c.execute("UPDATE tokens SET last_used = ?1", [&recent])
             .unwrap();
-        authenticate(&c, "k").unwrap();
+        assert!(!record(&c, "k").unwrap().needs_mark(Utc::now()));
+        mark_used(&c, t.id).unwrap();
         assert_eq!(
             last_used(&c),
             Some(recent),
@@ -234,23 +269,28 @@ mod tests {
         let old = time::format(Utc::now() - Duration::seconds(90));
         c.execute("UPDATE tokens SET last_used = ?1", [&old])
             .unwrap();
-        authenticate(&c, "k").unwrap();
+        assert!(record(&c, "k").unwrap().needs_mark(Utc::now()));
+        mark_used(&c, t.id).unwrap();
         assert!(last_used(&c).unwrap() > old, "an older mark is refreshed");
     }
 
     #[test]
-    fn expired_and_unknown_keys_authenticate_nobody() {
+    fn expired_and_unknown_keys_are_not_live() {
         let c = db_with_token("k");
-        assert_eq!(authenticate(&c, "other").unwrap(), None);
+        assert!(record(&c, "other").is_none());
+        let now = crate::domain::now();
+        let t = record(&c, "k").unwrap();
+        assert!(t.matches(&hash_key("k")) && !t.matches(&hash_key("other")));
+        assert!(t.is_live_at(&now));
         c.execute(
             "UPDATE tokens SET expiring = 1, expires = '2000-01-01T00:00:00.000000Z'",
             [],
         )
         .unwrap();
-        assert_eq!(authenticate(&c, "k").unwrap(), None);
+        assert!(!record(&c, "k").unwrap().is_live_at(&now));
         c.execute("UPDATE tokens SET expiring = 0", []).unwrap();
         assert!(
-            authenticate(&c, "k").unwrap().is_some(),
+            record(&c, "k").unwrap().is_live_at(&now),
             "non-expiring tokens ignore expires"
         );
     }

@@ -373,6 +373,8 @@ async fn cell(kind: Kind) -> (TestApp, World, Client) {
             let plain = app.create_user("plain", "pw-plain-123456");
             assert_eq!(start(&client, plain, "support").await.status(), 204);
             if let Kind::ImpersonatingUncovered = kind {
+                // Nothing of `plain` is in the server's memory yet (no request has
+                // acted as them), so the change counts from the next request.
                 app.sql(&format!(
                     "INSERT INTO user_groups SELECT {plain}, id FROM groups WHERE name = 'admins'"
                 ));

@@ -322,10 +322,11 @@ async fn taking_permissions_away_needs_cover_of_everyone_who_loses_them() {
     .await;
     assert_eq!(permissions_of(&auditor).await, before);
     // Once the manager covers the auditor, the same change goes through.
-    app.sql(
+    app.sql_noticed(
         "INSERT INTO role_permissions SELECT id, 'core.delete_user' FROM roles
          WHERE name = 'role-of-manager'",
-    );
+    )
+    .await;
     let res = manager.patch(&team_at, json!({"roles": []})).await;
     assert_eq!(res.status(), StatusCode::OK);
     assert_eq!(permissions_of(&auditor).await, json!(["core.delete_user"]));

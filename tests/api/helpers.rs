@@ -102,7 +102,19 @@ impl TestApp {
         let c = rusqlite::Connection::open(&self.config.database.path).unwrap();
         c.execute_batch(sql).unwrap();
     }
+
+    /// [`TestApp::sql`] on a server that may already hold the changed rows in memory:
+    /// then waits [`NOTICED_WITHIN`], as long as the server may take to notice a write
+    /// of another process.
+    pub async fn sql_noticed(&self, sql: &str) {
+        self.sql(sql);
+        actix_web::rt::time::sleep(NOTICED_WITHIN).await;
+    }
 }
+
+/// How soon the server must act on what another process (the command line, a
+/// hand-edited database) wrote.
+pub const NOTICED_WITHIN: std::time::Duration = std::time::Duration::from_secs(1);
 
 async fn start(config: Config) -> (String, actix_web::dev::ServerHandle) {
     let app = Application::build(config).await.expect("server starts");

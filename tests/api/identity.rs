@@ -112,7 +112,8 @@ async fn a_deactivated_user_is_logged_out_at_once() {
         c.get("/api/v3/core/users/me/").await.status(),
         StatusCode::OK
     );
-    app.sql("UPDATE users SET is_active = 0 WHERE username = 'ana'");
+    app.sql_noticed("UPDATE users SET is_active = 0 WHERE username = 'ana'")
+        .await;
     assert_unauthenticated(c.get("/api/v3/core/users/me/").await).await;
 }
 
@@ -121,7 +122,8 @@ async fn a_deleted_user_is_logged_out_at_once() {
     let app = TestApp::spawn().await;
     app.create_user("ana", "pw-ana-12345");
     let c = app.login("ana", "pw-ana-12345").await;
-    app.sql("DELETE FROM users WHERE username = 'ana'");
+    app.sql_noticed("DELETE FROM users WHERE username = 'ana'")
+        .await;
     assert_unauthenticated(c.get("/api/v3/core/users/me/").await).await;
 }
 

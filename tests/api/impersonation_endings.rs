@@ -174,7 +174,8 @@ async fn losing_core_impersonate_ends_the_whole_session() {
         start(&support, ana, "ticket").await.status(),
         StatusCode::NO_CONTENT
     );
-    app.sql("DELETE FROM role_permissions WHERE codename = 'core.impersonate'");
+    app.sql_noticed("DELETE FROM role_permissions WHERE codename = 'core.impersonate'")
+        .await;
     assert_unauthenticated(support.get("/api/v3/core/users/me/").await).await;
     assert_eq!(end_reasons(&app), ["user_changed"]);
 }

@@ -10,11 +10,12 @@ const HISTORY: &str = "/api/v3/core/users/me/impersonations/";
 const SEEN: &str = "/api/v3/core/users/me/impersonations/seen/";
 
 /// Moves the running impersonation's last request `secs` into the past.
-fn idle_for(app: &TestApp, secs: i64) {
+async fn idle_for(app: &TestApp, secs: i64) {
     let at = standin::domain::time::format(chrono::Utc::now() - chrono::Duration::seconds(secs));
-    app.sql(&format!(
+    app.sql_noticed(&format!(
         "UPDATE impersonations SET last_active = '{at}', started = '{at}' WHERE ended IS NULL"
-    ));
+    ))
+    .await;
 }
 
 fn stored_end_reason(app: &TestApp) -> Option<String> {
@@ -33,7 +34,7 @@ async fn an_idle_impersonation_ends_on_its_next_request() {
     let gap = chrono::DateTime::parse_from_rfc3339(idle_expires).unwrap()
         - chrono::DateTime::parse_from_rfc3339(started).unwrap();
     assert_eq!(gap.num_seconds(), 60);
-    idle_for(&app, 61);
+    idle_for(&app, 61).await;
     let session = me(&admin).await;
     assert_eq!(session["user"]["username"], "admin", "served as the caller");
     assert!(session.get("impersonation").is_none());
@@ -48,7 +49,7 @@ async fn a_request_keeps_an_impersonation_from_going_idle() {
     let ana = app.create_user("ana", "pw-ana-123456");
     let admin = app.admin().await;
     start(&admin, ana, "ticket").await;
-    idle_for(&app, 40);
+    idle_for(&app, 40).await;
     assert_eq!(me(&admin).await["user"]["username"], "ana");
     // That request was noted (it was over 30 s since the last note): 40 s more is fine.
     let noted: String = app.query("SELECT last_active FROM impersonations");
@@ -69,7 +70,7 @@ async fn an_idle_impersonation_is_ended_without_waiting_for_its_next_request() {
     let ana = app.create_user("ana", "pw-ana-123456");
     let admin = app.admin().await;
     start(&admin, ana, "ticket").await;
-    idle_for(&app, 61);
+    idle_for(&app, 61).await;
     // Another admin looks at the list: the sweep's work is done by then.
     let other = app.admin().await;
     let (_, page) = parts(other.get("/api/v3/core/impersonations/").await).await;
@@ -85,7 +86,7 @@ async fn idle_timeout_zero_means_no_idle_limit() {
     let admin = app.admin().await;
     start(&admin, ana, "ticket").await;
     assert!(me(&admin).await["impersonation"]["idle_expires"].is_null());
-    idle_for(&app, 3000);
+    idle_for(&app, 3000).await;
     assert_eq!(me(&admin).await["user"]["username"], "ana");
 }
 

@@ -22,6 +22,7 @@ mod forward_auth;
 mod group_limits;
 mod groups;
 mod identity;
+mod identity_memory;
 mod impersonation;
 mod impersonation_endings;
 mod impersonation_history;

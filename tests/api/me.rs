@@ -126,7 +126,8 @@ async fn permissions_and_superuser_status_come_through_group_ancestors() {
         json!(["core.view_group"])
     );
     assert_eq!(body["user"]["is_superuser"], false);
-    app.sql("UPDATE groups SET is_superuser = 1 WHERE name = 'root'");
+    app.sql_noticed("UPDATE groups SET is_superuser = 1 WHERE name = 'root'")
+        .await;
     let (_, body) = parts(c.get("/api/v3/core/users/me/").await).await;
     assert_eq!(
         body["user"]["is_superuser"], true,

@@ -187,9 +187,10 @@ async fn a_token_of_a_deactivated_user_stops_working() {
     let key = token["key"].as_str().unwrap();
     let res = bearer(&app, Method::GET, "/api/v3/core/users/me/", key).await;
     assert_eq!(res.status(), StatusCode::OK);
-    app.sql(&format!(
+    app.sql_noticed(&format!(
         "UPDATE users SET is_active = 0 WHERE id = {alice_pk}"
-    ));
+    ))
+    .await;
     assert_token_refused(bearer(&app, Method::GET, "/api/v3/core/users/me/", key).await).await;
 }
 
