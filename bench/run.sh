@@ -19,7 +19,8 @@
 #   DIR_TIMEOUT=30s   wrk --timeout in the directory section, the identity PUT loads
 #                     and the login storm (wrk drops timed-out requests from its
 #                     latency figures, so keep it above the slowest)
-#   ID_ROUNDS=2       identity: rounds of floor me, me and forward auth, side by side
+#   ID_ROUNDS=2       identity: rounds of floor me, me and forward auth, then rounds
+#                     of floor PUT and PUT, side by side
 #   STORM_CONNECTIONS=32 identity: connections of the login storm (wrk -t1)
 #   STORM_USERS=32    identity: users storm1..stormN the storm logs in as, round-robin
 #                     (the login throttle allows 5 attempts in flight per username)
@@ -66,6 +67,7 @@ TARGET_ID_FLOOR_RATIO_PCT=80   # identity: me requests/s >= 80 % of stack-floor'
 TARGET_ID_P99_MS=5             # identity: me p99 <= 5 ms in every round
 TARGET_STORM_P99_RATIO=2.0     # identity: me p99 during a login storm <= 2 x quiet
 TARGET_STORM_RSS_MIB=64        # identity: peak RSS (VmHWM) over the login storm
+TARGET_ID_PUT_RATIO_PCT=82     # identity: PUT requests/s >= 82 % of stack-floor's PUT
 ID_ROUNDS="${ID_ROUNDS:-2}"
 STORM_CONNECTIONS="${STORM_CONNECTIONS:-32}"
 STORM_USERS="${STORM_USERS:-32}"
@@ -425,13 +427,18 @@ get_check() {
     code="$(curl -sS -o "$TMP/check-$name.json" -w '%{http_code}' \
         -H "Cookie: standin_session=$SESSION_COOKIE" \
         "http://127.0.0.1:$port$path")" || code="curl-error"
-    if [[ "$code" == 200 ]]; then
-        return 0
-    fi
-    log "ERROR: GET $path (Cookie: standin_session=...) answered $code:"
-    head -c 2000 "$TMP/check-$name.json" >&2 || true
+    [[ "$code" == 200 ]] && return 0
+    check_failed "GET $path (Cookie: standin_session=...)" "$code" "$TMP/check-$name.json" \
+        "dir: $name answer"
+}
+
+# check_failed REQUEST CODE FILE ROW: reports a checked request that did not answer
+# 200 (REQUEST answered CODE, the answer is in FILE) with a FAIL row ROW; returns 1.
+check_failed() {
+    log "ERROR: $1 answered $2:"
+    head -c 2000 "$3" >&2 || true
     printf '\n' >&2
-    row "dir: $name answer" "HTTP $code" "200" 0
+    row "$4" "HTTP $2" "200" 0
     return 1
 }
 
@@ -486,15 +493,13 @@ csrf_cookie() {
     [[ -n "$CSRF_TOKEN" ]] || die "login returned 200 but set no standin_csrf cookie"
 }
 
-# put_load PREFIX NAME PORT POOL: the PUT load of the directory section on the
-# server at PORT, logged in (SESSION_COOKIE, CSRF_TOKEN): one PUT checked with curl,
-# then wrk at PUT_THREADS/PUT_CONNECTIONS with bench/put_user.lua on the users of
-# POOL (written by seed_directory.py), into $OUT_DIR/wrk-NAME.txt. Rows are named
-# "PREFIX PUT ...". Sets PUT_RPS and PUT_P99_MS (empty when the check failed).
-put_load() {
-    local prefix="$1" name="$2" port="$3" pool="$4"
+# put_check PREFIX PORT POOL: one PUT of the first user of POOL (written by
+# seed_directory.py) on the server at PORT, logged in (SESSION_COOKIE, CSRF_TOKEN),
+# checked with curl. Returns 1, with the answer and a FAIL row "PREFIX PUT answer",
+# unless it is 200.
+put_check() {
+    local prefix="$1" port="$2" pool="$3"
     local csrf="$CSRF_TOKEN"
-    PUT_RPS="" PUT_P99_MS=""
     local cookie_h="Cookie: standin_session=$SESSION_COOKIE; standin_csrf=$csrf"
     local first_pk first_user first_name first_groups first_roles code
     IFS=$'\t' read -r first_pk first_user first_name first_groups first_roles <"$pool"
@@ -502,32 +507,44 @@ put_load() {
         -H "$cookie_h" -H "X-Standin-CSRF: $csrf" -H 'Content-Type: application/json' \
         --data "{\"username\":$first_user,\"groups\":$first_groups,\"roles\":$first_roles,\"name\":\"$first_name (check)\"}" \
         "http://127.0.0.1:$port/api/v3/core/users/$first_pk/")" || code="curl-error"
-    if [[ "$code" != 200 ]]; then
-        log "ERROR: PUT /api/v3/core/users/$first_pk/ answered $code:"
-        head -c 2000 "$TMP/check-put.json" >&2 || true
-        printf '\n' >&2
-        row "${prefix}PUT answer" "HTTP $code" "200" 0
-    else
-        wrk_run "$name" "$PUT_THREADS" "$PUT_CONNECTIONS" "http://127.0.0.1:$port/" \
-            --timeout "$DIR_TIMEOUT" -s "$SCRIPT_DIR/put_user.lua" \
-            -H "$cookie_h" -H "X-Standin-CSRF: $csrf" -H 'Content-Type: application/json' \
-            -- "$pool"
-        local out="$OUT_DIR/wrk-$name.txt"
-        log "PUT statuses: $(awk '$1 == "put-status" { printf "%s x%s  ", $2, $3 }' "$out")"
-        if grep -q '^put-sample-' "$out"; then
-            log "a non-2xx PUT answer:"
-            grep '^put-sample-' "$out" >&2
-        fi
-        PUT_RPS="$WRK_RPS" PUT_P99_MS="$WRK_P99_MS"
-        row "${prefix}PUT req/s" "$WRK_RPS ($WRK_REQUESTS requests)" ">= $TARGET_PUT_RPS" \
-            "$(fcmp "$WRK_RPS >= $TARGET_PUT_RPS")"
-        row "${prefix}PUT p50" "$WRK_P50_MS ms"
-        row "${prefix}PUT p99" "$WRK_P99_MS ms" "<= $TARGET_PUT_P99_MS ms" \
-            "$(fcmp "$WRK_P99_MS <= $TARGET_PUT_P99_MS")"
-        local ok=0
-        [[ "$WRK_NON2XX" == 0 && -z "$WRK_ERRORS" ]] && ok=1
-        row "${prefix}PUT errors" "$WRK_NON2XX non-2xx${WRK_ERRORS:+; socket: $WRK_ERRORS}" "0" "$ok"
+    [[ "$code" == 200 ]] && return 0
+    check_failed "PUT /api/v3/core/users/$first_pk/" "$code" "$TMP/check-put.json" \
+        "${prefix}PUT answer"
+}
+
+# put_wrk NAME PORT POOL: wrk at PUT_THREADS/PUT_CONNECTIONS with bench/put_user.lua
+# on the users of POOL, logged in (SESSION_COOKIE, CSRF_TOKEN), into
+# $OUT_DIR/wrk-NAME.txt; logs the status counts. Sets the WRK_* figures of wrk_run.
+put_wrk() {
+    local name="$1" port="$2" pool="$3"
+    local csrf="$CSRF_TOKEN"
+    wrk_run "$name" "$PUT_THREADS" "$PUT_CONNECTIONS" "http://127.0.0.1:$port/" \
+        --timeout "$DIR_TIMEOUT" -s "$SCRIPT_DIR/put_user.lua" \
+        -H "Cookie: standin_session=$SESSION_COOKIE; standin_csrf=$csrf" \
+        -H "X-Standin-CSRF: $csrf" -H 'Content-Type: application/json' \
+        -- "$pool"
+    local out="$OUT_DIR/wrk-$name.txt"
+    log "PUT statuses: $(awk '$1 == "put-status" { printf "%s x%s  ", $2, $3 }' "$out")"
+    if grep -q '^put-sample-' "$out"; then
+        log "a non-2xx PUT answer:"
+        grep '^put-sample-' "$out" >&2
     fi
+}
+
+# put_load PREFIX NAME PORT POOL: the PUT load of the directory section (put_check,
+# then put_wrk) with rows named "PREFIX PUT ..." against the directory's targets.
+put_load() {
+    local prefix="$1" name="$2" port="$3" pool="$4"
+    put_check "$prefix" "$port" "$pool" || return 0
+    put_wrk "$name" "$port" "$pool"
+    row "${prefix}PUT req/s" "$WRK_RPS ($WRK_REQUESTS requests)" ">= $TARGET_PUT_RPS" \
+        "$(fcmp "$WRK_RPS >= $TARGET_PUT_RPS")"
+    row "${prefix}PUT p50" "$WRK_P50_MS ms"
+    row "${prefix}PUT p99" "$WRK_P99_MS ms" "<= $TARGET_PUT_P99_MS ms" \
+        "$(fcmp "$WRK_P99_MS <= $TARGET_PUT_P99_MS")"
+    local ok=0
+    [[ "$WRK_NON2XX" == 0 && -z "$WRK_ERRORS" ]] && ok=1
+    row "${prefix}PUT errors" "$WRK_NON2XX non-2xx${WRK_ERRORS:+; socket: $WRK_ERRORS}" "0" "$ok"
 }
 
 bench_directory() {
@@ -762,7 +779,7 @@ print(" ".join(str(json.load(open("%s/storm-user-%d.json" % (tmp, i)))["pk"]) fo
 #   1. stack-floor built and started on its own 100 000 users, logged in;
 #   2. standin on DIR_USERS seeded users (as the directory section), logged in as admin;
 #   3. ID_ROUNDS rounds of floor /me, standin me and standin forward auth;
-#   4. PUT load on both (PUT_THREADS/PUT_CONNECTIONS);
+#   4. ID_ROUNDS rounds of floor PUT and standin PUT (PUT_THREADS/PUT_CONNECTIONS);
 #   5. a login storm (STORM_USERS other users, round-robin) while me is measured: p99
 #      against quiet, peak RSS.
 bench_identity() {
@@ -828,31 +845,43 @@ bench_identity() {
     row "id: forward auth / me req/s" "$ratio %" ">= $TARGET_FA_RATIO_PCT %" \
         "$(fcmp "$ratio >= $TARGET_FA_RATIO_PCT")"
 
-    # 4. PUT: standin's directory PUT load, then the floor's PUT at the same settings.
-    put_load "id: " id-put "$port" "$pool"
+    # 4. PUT rounds: the floor's PUT, then standin's directory PUT load, alternating at
+    # the same settings (a single pair swings by 10 % and more from run to run here).
+    local floor_put_sum=0 put_sum=0 floor_put_p99=0 put_p99=0 put_ok=1
+    put_check "id: " "$port" "$pool" || put_ok=0
     code="$(curl -sS -o "$TMP/check-floor-put.json" -w '%{http_code}' -X PUT \
         -H "Cookie: id=$FLOOR_COOKIE" "http://127.0.0.1:$FLOOR_PORT/users/1")" || code="curl-error"
     if [[ "$code" != 200 ]]; then
         log "ERROR: stack-floor PUT /users/1 answered $code: $(head -c 500 "$TMP/check-floor-put.json")"
         row "id: floor PUT answer" "HTTP $code" "200" 0
-    else
-        wrk_run id-floor-put "$PUT_THREADS" "$PUT_CONNECTIONS" "http://127.0.0.1:$FLOOR_PORT/" \
-            --timeout "$DIR_TIMEOUT" -s "$SCRIPT_DIR/floor_put.lua" -H "Cookie: id=$FLOOR_COOKIE" \
-            -- "$FLOOR_USERS"
-        local out="$OUT_DIR/wrk-id-floor-put.txt"
+        put_ok=0
+    fi
+    for round in $(seq 1 "$((put_ok == 1 ? ID_ROUNDS : 0))"); do
+        wrk_run "id-floor-put-$round" "$PUT_THREADS" "$PUT_CONNECTIONS" \
+            "http://127.0.0.1:$FLOOR_PORT/" --timeout "$DIR_TIMEOUT" \
+            -s "$SCRIPT_DIR/floor_put.lua" -H "Cookie: id=$FLOOR_COOKIE" -- "$FLOOR_USERS"
+        local out="$OUT_DIR/wrk-id-floor-put-$round.txt"
         log "floor PUT statuses: $(awk '$1 == "floor-put-status" { printf "%s x%s  ", $2, $3 }' "$out")"
         if grep -q '^floor-put-sample-' "$out"; then
             log "a non-2xx floor PUT answer:"
             grep '^floor-put-sample-' "$out" >&2
         fi
-        row "id: floor PUT req/s" "$WRK_RPS ($WRK_REQUESTS requests)"
-        row "id: floor PUT p99" "$WRK_P99_MS ms"
-        local ok=0
-        [[ "$WRK_NON2XX" == 0 && -z "$WRK_ERRORS" ]] && ok=1
-        row "id: floor PUT errors" "$WRK_NON2XX non-2xx${WRK_ERRORS:+; socket: $WRK_ERRORS}" "0" "$ok"
-        if [[ -n "$PUT_RPS" ]]; then
-            row "id: PUT / floor PUT req/s" "$(pct "$PUT_RPS" "$WRK_RPS") %"
-        fi
+        id_run_row "round $round: floor PUT"
+        floor_put_sum="$(add "$floor_put_sum" "$WRK_RPS")"
+        floor_put_p99="$(awk -v a="$floor_put_p99" -v b="$WRK_P99_MS" 'BEGIN { print (b > a ? b : a) }')"
+
+        put_wrk "id-put-$round" "$port" "$pool"
+        id_run_row "round $round: PUT"
+        put_sum="$(add "$put_sum" "$WRK_RPS")"
+        put_p99="$(awk -v a="$put_p99" -v b="$WRK_P99_MS" 'BEGIN { print (b > a ? b : a) }')"
+    done
+    if [[ "$put_ok" == 1 ]]; then
+        ratio="$(pct "$put_sum" "$floor_put_sum")"
+        row "id: PUT / floor PUT req/s" "$ratio %" ">= $TARGET_ID_PUT_RATIO_PCT %" \
+            "$(fcmp "$ratio >= $TARGET_ID_PUT_RATIO_PCT")"
+        row "id: PUT p99 / floor PUT p99 (worst rounds)" \
+            "$(pct "$put_p99" "$floor_put_p99") % ($put_p99 / $floor_put_p99 ms)" "<= 100 %" \
+            "$(fcmp "$put_p99 <= $floor_put_p99")"
     fi
 
     # 5. Login storm: storm1..stormN log in over and over, round-robin, while admin's me

@@ -7,7 +7,7 @@
 
 use super::StoreError;
 use super::catalog::{self, Catalog};
-use super::user_views::{grouped_pairs, id_list};
+use super::user_views::{distinct_id_list, grouped_pairs, id_list, links_of_wanted};
 use crate::policy::{self, Caller, Grants, Target};
 use rusqlite::Connection;
 use std::collections::BTreeSet;
@@ -49,17 +49,9 @@ impl Before {
 
 /// What each user of `ids` holds, in that order (a missing user holds nothing).
 fn grants_of(c: &Connection, catalog: &Catalog, ids: &[i64]) -> Result<Vec<Grants>, StoreError> {
-    let list = id_list(ids);
-    let groups = grouped_pairs(
-        c,
-        "SELECT user_id, group_id FROM user_groups WHERE user_id IN (SELECT value FROM json_each(?1))",
-        [&list],
-    )?;
-    let roles = grouped_pairs(
-        c,
-        "SELECT user_id, role_id FROM user_roles WHERE user_id IN (SELECT value FROM json_each(?1))",
-        [&list],
-    )?;
+    let list = distinct_id_list(ids);
+    let groups = grouped_pairs(c, &links_of_wanted("user_groups", "group_id"), [&list])?;
+    let roles = grouped_pairs(c, &links_of_wanted("user_roles", "role_id"), [&list])?;
     let none = Vec::new();
     Ok(ids
         .iter()
