@@ -725,6 +725,9 @@ wrk_seconds() {
 # add A B: A + B (floating point).
 add() { awk -v a="$1" -v b="$2" 'BEGIN { print a + b }'; }
 
+# max A B: the larger of A and B (floating point).
+max() { awk -v a="$1" -v b="$2" 'BEGIN { print (b > a ? b : a) }'; }
+
 # pct A B: 100 * A / B with one decimal (0 when B is 0).
 pct() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", (b > 0 ? 100 * a / b : 0) }'; }
 
@@ -828,7 +831,7 @@ bench_identity() {
         wrk_run "id-me-$round" "$THREADS" "$CONNECTIONS" "$me_url" -H "$cookie_h"
         id_run_row "round $round: me"
         me_sum="$(add "$me_sum" "$WRK_RPS")"
-        worst_p99="$(awk -v a="$worst_p99" -v b="$WRK_P99_MS" 'BEGIN { print (b > a ? b : a) }')"
+        worst_p99="$(max "$worst_p99" "$WRK_P99_MS")"
 
         wrk_run "id-fa-$round" "$THREADS" "$CONNECTIONS" "$fa_url" -H "$cookie_h" \
             -H 'X-Original-URL: https://app.example.com/page'
@@ -851,11 +854,8 @@ bench_identity() {
     put_check "id: " "$port" "$pool" || put_ok=0
     code="$(curl -sS -o "$TMP/check-floor-put.json" -w '%{http_code}' -X PUT \
         -H "Cookie: id=$FLOOR_COOKIE" "http://127.0.0.1:$FLOOR_PORT/users/1")" || code="curl-error"
-    if [[ "$code" != 200 ]]; then
-        log "ERROR: stack-floor PUT /users/1 answered $code: $(head -c 500 "$TMP/check-floor-put.json")"
-        row "id: floor PUT answer" "HTTP $code" "200" 0
-        put_ok=0
-    fi
+    [[ "$code" == 200 ]] || check_failed "stack-floor PUT /users/1" "$code" \
+        "$TMP/check-floor-put.json" "id: floor PUT answer" || put_ok=0
     for round in $(seq 1 "$((put_ok == 1 ? ID_ROUNDS : 0))"); do
         wrk_run "id-floor-put-$round" "$PUT_THREADS" "$PUT_CONNECTIONS" \
             "http://127.0.0.1:$FLOOR_PORT/" --timeout "$DIR_TIMEOUT" \
@@ -868,12 +868,12 @@ bench_identity() {
         fi
         id_run_row "round $round: floor PUT"
         floor_put_sum="$(add "$floor_put_sum" "$WRK_RPS")"
-        floor_put_p99="$(awk -v a="$floor_put_p99" -v b="$WRK_P99_MS" 'BEGIN { print (b > a ? b : a) }')"
+        floor_put_p99="$(max "$floor_put_p99" "$WRK_P99_MS")"
 
         put_wrk "id-put-$round" "$port" "$pool"
         id_run_row "round $round: PUT"
         put_sum="$(add "$put_sum" "$WRK_RPS")"
-        put_p99="$(awk -v a="$put_p99" -v b="$WRK_P99_MS" 'BEGIN { print (b > a ? b : a) }')"
+        put_p99="$(max "$put_p99" "$WRK_P99_MS")"
     done
     if [[ "$put_ok" == 1 ]]; then
         ratio="$(pct "$put_sum" "$floor_put_sum")"
