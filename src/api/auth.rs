@@ -91,7 +91,7 @@ pub async fn login(
             let actor = Actor {
                 user: Some(UserRef::of(&user)),
                 on_behalf_of: None,
-                client_ip: ip,
+                client_ip: ip.clone(),
             };
             events::record(c, &actor, EventAction::Login, json!({}))?;
             let unseen = impersonation_history::unseen(c, user.id)?;
@@ -159,10 +159,10 @@ pub async fn logout(
     state
         .db
         .write(move |c| {
-            if let Some(uuid) = impersonation {
+            if let Some(uuid) = &impersonation {
                 impersonations::finish(
                     c,
-                    &uuid,
+                    uuid,
                     EndReason::Logout,
                     actor.client_ip.clone(),
                     json!({}),

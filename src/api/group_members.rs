@@ -33,7 +33,7 @@ async fn membership(
         .db
         .write(move |c| {
             let group = groups::by_uuid(c, &pk)?;
-            let member = permissions::target_named_by_pk(c, user, errors)?;
+            let member = permissions::target_named_by_pk(c, user, errors.clone())?;
             let user = member.user_id;
             let grants = catalog::current(c)?.group_grants(group.id);
             if add {

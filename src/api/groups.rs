@@ -127,15 +127,14 @@ pub async fn create(
     let caller = identity.caller();
     policy::may_change_holdings(&caller)?;
     identity.require(Permission::AddGroup)?;
-    let (change, mut errors) = parse(body.into_inner(), Mode::Create)?;
+    let (change, errors) = parse(body.into_inner(), Mode::Create)?;
     let actor = identity.actor();
     let view = state
         .db
         .write(move |c| {
+            let mut errors = errors.clone();
             let resolved = group_changes::check(c, None, &change, &mut errors)?;
-            std::mem::take(&mut errors)
-                .finish()
-                .map_err(StoreError::Invalid)?;
+            errors.finish().map_err(StoreError::Invalid)?;
             group_changes::authorize(c, &caller, None, &change, &resolved)?;
             let before = holdings::before(c, &caller, change.users.as_deref().unwrap_or(&[]))?;
             let id = group_changes::create(c, &change, &resolved)?;
@@ -184,16 +183,15 @@ async fn change(
     let caller = identity.caller();
     policy::may_change_holdings(&caller)?;
     identity.require(Permission::ChangeGroup)?;
-    let (change, mut errors) = parse(body, mode)?;
+    let (change, errors) = parse(body, mode)?;
     let actor = identity.actor();
     let view = state
         .db
         .write(move |c| {
+            let mut errors = errors.clone();
             let id = groups::by_uuid(c, &pk)?.id;
             let resolved = group_changes::check(c, Some(id), &change, &mut errors)?;
-            std::mem::take(&mut errors)
-                .finish()
-                .map_err(StoreError::Invalid)?;
+            errors.finish().map_err(StoreError::Invalid)?;
             group_changes::authorize(c, &caller, Some(id), &change, &resolved)?;
             let mut touched = holdings::members_at_or_below(c, &[id])?;
             touched.extend(change.users.iter().flatten());

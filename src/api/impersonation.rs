@@ -136,7 +136,7 @@ pub async fn impersonate(
             let target = users::get(c, pk)?;
             let actor = events::Actor {
                 on_behalf_of: Some(UserRef::of(&target)),
-                ..actor
+                ..actor.clone()
             };
             let context = json!({"reason": reason, "impersonation": imp.uuid,
                                  "expires": imp.expires, "read_only": read_only});
@@ -163,7 +163,9 @@ pub async fn impersonate_end(
         let ip = identity.client_ip.clone();
         state
             .db
-            .write(move |c| impersonations::finish(c, &uuid, EndReason::Ended, ip, json!({})))
+            .write(move |c| {
+                impersonations::finish(c, &uuid, EndReason::Ended, ip.clone(), json!({}))
+            })
             .await?;
         session::end_impersonation(&req)?;
     }
@@ -258,7 +260,13 @@ pub async fn revoke(
         .write(move |c| {
             impersonations::find(c, &uuid)?.ok_or(StoreError::NotFound("Impersonation"))?;
             // Already over: nothing to revoke, and nothing new to record.
-            impersonations::finish(c, &uuid, EndReason::Revoked, ip, json!({"revoked_by": by}))
+            impersonations::finish(
+                c,
+                &uuid,
+                EndReason::Revoked,
+                ip.clone(),
+                json!({"revoked_by": by}),
+            )
         })
         .await?;
     Ok(HttpResponse::NoContent().finish())

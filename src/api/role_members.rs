@@ -36,7 +36,7 @@ async fn assignment(
         .db
         .write(move |c| {
             let role_id = roles::id_by_uuid(c, &pk)?;
-            let holder = permissions::target_named_by_pk(c, user, errors)?;
+            let holder = permissions::target_named_by_pk(c, user, errors.clone())?;
             let user = holder.user_id;
             if add {
                 let granted: PermissionSet = catalog::current(c)?.role_grants(role_id);

@@ -145,15 +145,14 @@ pub async fn create(
     let caller = identity.caller();
     policy::may_change_holdings(&caller)?;
     identity.require(Permission::ChangeRole)?;
-    let (change, mut errors) = parse(body.into_inner(), Mode::Create)?;
+    let (change, errors) = parse(body.into_inner(), Mode::Create)?;
     let actor = identity.actor();
     let role = state
         .db
         .write(move |c| {
+            let mut errors = errors.clone();
             roles::check(c, None, &change, &mut errors)?;
-            std::mem::take(&mut errors)
-                .finish()
-                .map_err(StoreError::Invalid)?;
+            errors.finish().map_err(StoreError::Invalid)?;
             roles::authorize(c, &caller, None, &change)?;
             let id = roles::create(c, &change)?;
             let role = roles::load_one(c, id)?;
@@ -194,16 +193,15 @@ async fn change(
     let caller = identity.caller();
     policy::may_change_holdings(&caller)?;
     identity.require(Permission::ChangeRole)?;
-    let (change, mut errors) = parse(body, mode)?;
+    let (change, errors) = parse(body, mode)?;
     let actor = identity.actor();
     let role = state
         .db
         .write(move |c| {
+            let mut errors = errors.clone();
             let id = roles::id_by_uuid(c, &pk)?;
             roles::check(c, Some(id), &change, &mut errors)?;
-            std::mem::take(&mut errors)
-                .finish()
-                .map_err(StoreError::Invalid)?;
+            errors.finish().map_err(StoreError::Invalid)?;
             roles::authorize(c, &caller, Some(id), &change)?;
             let before = holdings::before(c, &caller, &holdings::holders_of_role(c, id)?)?;
             roles::update(c, id, &change)?;

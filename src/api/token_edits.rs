@@ -81,7 +81,7 @@ async fn change(
         .db
         .write(move |c| {
             let token = tokens::find(c, &identifier, owner)?;
-            let token = token_changes::update(c, &token, &change, errors, &actor)?;
+            let token = token_changes::update(c, &token, &change, errors.clone(), &actor)?;
             let view = user_views::load_one(c, token.user_id)?;
             Ok((token, view))
         })

@@ -195,7 +195,7 @@ pub async fn create(
 ) -> Result<HttpResponse, ApiError> {
     let caller = identity.caller();
     policy::refuse_while_impersonating(&caller)?;
-    let (draft, mut errors) = parse(body.into_inner())?;
+    let (draft, errors) = parse(body.into_inner())?;
     let asked_for = policy::honoured_token_owner(&caller, draft.user);
     let owner = asked_for.unwrap_or(caller.user_id);
     let actor = identity.actor();
@@ -204,6 +204,7 @@ pub async fn create(
     let (token, view) = state
         .db
         .write(move |c| {
+            let mut errors = errors.clone();
             if let Some(id) = &draft.identifier
                 && tokens::identifier_exists(c, id)?
             {
@@ -218,14 +219,13 @@ pub async fn create(
                 );
             }
             errors.finish().map_err(StoreError::Invalid)?;
-            let identifier = draft
-                .identifier
+            let identifier = (draft.identifier.clone())
                 .ok_or_else(|| StoreError::Other("identifier parsed without a value".into()))?;
             let new = NewToken {
                 identifier,
                 user_id: owner,
-                description: draft.description,
-                expires: draft.expires,
+                description: draft.description.clone(),
+                expires: draft.expires.clone(),
                 expiring: draft.expiring,
             };
             let token = tokens::create(c, &new, &stored_key, &actor)?;

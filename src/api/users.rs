@@ -72,15 +72,14 @@ pub async fn create(
     let caller = identity.caller();
     policy::may_change_holdings(&caller)?;
     identity.require(Permission::AddUser)?;
-    let (change, mut errors) = user_request::parse(body.into_inner(), Mode::Create)?;
+    let (change, errors) = user_request::parse(body.into_inner(), Mode::Create)?;
     let actor = identity.actor();
     let view = state
         .db
         .write(move |c| {
+            let mut errors = errors.clone();
             let resolved = user_changes::check(c, None, &change, &mut errors)?;
-            std::mem::take(&mut errors)
-                .finish()
-                .map_err(StoreError::Invalid)?;
+            errors.finish().map_err(StoreError::Invalid)?;
             user_changes::authorize(c, &caller, None, &resolved)?;
             let id = user_changes::create(c, &change, &resolved)?;
             let view = user_views::load_one(c, id)?;
@@ -117,26 +116,23 @@ async fn change(
     mode: Mode,
 ) -> Result<Json<User>, ApiError> {
     identity.require(Permission::ChangeUser)?;
-    let (change, mut errors) = user_request::parse(body, mode)?;
+    let (change, errors) = user_request::parse(body, mode)?;
     let actor = identity.actor();
     let caller = identity.caller();
     let view = state
         .db
         .write(move |c| {
+            let mut errors = errors.clone();
             // Also answers `NotFound` for a missing user before the body is weighed.
             let resolved = user_changes::check(c, Some(pk), &change, &mut errors)?;
-            std::mem::take(&mut errors)
-                .finish()
-                .map_err(StoreError::Invalid)?;
+            errors.finish().map_err(StoreError::Invalid)?;
             user_changes::authorize(c, &caller, Some(pk), &resolved)?;
             let before = holdings::before(c, &caller, &[pk])?;
-            let username = user_changes::update(c, pk, &change, &resolved)?;
+            let view = user_changes::update(c, pk, &change, &resolved)?;
             before.check_after(c, &caller)?;
-            let context = events::model_context("user", pk, &username);
+            let context = events::model_context("user", pk, &view.user.username);
             events::record(c, &actor, EventAction::ModelUpdated, context)?;
-            // Read back in the same write: three indexed lookups (groups and roles come
-            // from the catalog) cost less than another trip through the blocking pool.
-            user_views::load_one(c, pk)
+            Ok(view)
         })
         .await?;
     Ok(Json(User::new(view, &state.install_id, Include::ALL)))

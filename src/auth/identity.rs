@@ -214,7 +214,7 @@ async fn resolve(req: &HttpRequest, used_for: Use) -> Result<Identity, ApiError>
                             c,
                             &uuid,
                             EndReason::UserChanged,
-                            ip,
+                            ip.clone(),
                             serde_json::json!({}),
                         )
                     })
@@ -234,7 +234,7 @@ async fn resolve(req: &HttpRequest, used_for: Use) -> Result<Identity, ApiError>
                 state
                     .db
                     .write(move |c| {
-                        impersonations::finish(c, &uuid, reason, ip, serde_json::json!({}))
+                        impersonations::finish(c, &uuid, reason, ip.clone(), serde_json::json!({}))
                     })
                     .await?;
             }

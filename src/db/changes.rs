@@ -5,10 +5,10 @@
 //! connection, so the schema is untouched) that note each changed user, impersonation
 //! and token, and any change to groups and roles, in a temporary table. The writer
 //! drains it inside each batch's transaction and tells its [`Watcher`] once the batch
-//! has committed: a savepoint rolled back takes its notes with it. Writes of other
-//! processes (the command line, a hand-edited database) move SQLite's `data_version`
-//! of the writer's connection, which the writer reads at every batch and at least
-//! every [`ELSEWHERE_EVERY`].
+//! has committed: a write undone (its savepoint or its whole batch rolled back) takes
+//! its notes with it. Writes of other processes (the command line, a hand-edited
+//! database) move SQLite's `data_version` of the writer's connection, which the writer
+//! reads at every batch and at least every [`ELSEWHERE_EVERY`].
 
 use crate::store::StoreError;
 use rusqlite::Connection;

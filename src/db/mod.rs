@@ -95,7 +95,8 @@ impl Db {
         migrate(&mut conn)?;
         drop(conn);
         let manager = manager_for(path, checkpoints);
-        // Once per batch, outside every savepoint: FTS5 flushes its index at each release.
+        // Once per batch, after its writes: FTS5 flushes its index at each savepoint's
+        // release and each statement's end.
         let sync = crate::store::search_index::sync;
         let checkpointer = match checkpoints {
             Checkpoints::Standin => Some((manager.connect()?, checkpoint::LogLimits::default())),
@@ -130,12 +131,13 @@ impl Db {
             .map_err(|e| StoreError::Other(format!("blocking pool: {e}")))?
     }
 
-    /// Runs `f` on the writer thread inside a `BEGIN IMMEDIATE` transaction, as one
-    /// savepoint: its changes are kept when it returns `Ok` and the transaction has
-    /// committed, and undone otherwise.
+    /// Runs `f` on the writer thread inside a `BEGIN IMMEDIATE` transaction: its
+    /// changes are kept when it returns `Ok` and the transaction has committed, and
+    /// undone otherwise. `f` may run more than once (only its last run counts), so it
+    /// must have no effect outside the connection.
     pub async fn write<T, F>(&self, f: F) -> Result<T, StoreError>
     where
-        F: FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
+        F: Fn(&Connection) -> Result<T, StoreError> + Send + 'static,
         T: Send + 'static,
     {
         self.writer.write(f).await

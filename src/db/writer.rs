@@ -1,8 +1,16 @@
 //! The one writer: a thread that owns a connection and commits queued writes in
-//! batches. Each write runs inside its own savepoint, so it succeeds or fails alone,
-//! and answers only after the transaction holding it has committed. Batching turns
-//! many small commits (each flushing the search index and the WAL) into one, and
-//! writers queue here instead of sleeping in SQLite's busy handler.
+//! batches. Each write succeeds or fails alone, and answers only after the
+//! transaction holding it has committed. Batching turns many small commits (each
+//! flushing the search index and the WAL) into one, and writers queue here instead of
+//! sleeping in SQLite's busy handler.
+//!
+//! A batch first runs its writes one after another with nothing between them. A write
+//! that fails before changing anything needs no undoing, and most failures (a field
+//! refused, a row not found) are of that kind. Only when one fails after changing
+//! something is the batch rolled back and run again with each write in its own
+//! savepoint, which undoes it alone. Savepoints for every write would cost each one a
+//! copy of every page it touches, for the rare write that needs it: that is why
+//! writes are `Fn`, so they can run twice.
 
 use super::changes::{self, Change, ELSEWHERE_EVERY, Watcher};
 use super::checkpoint::{self, Gate, LOG_SIZE_LIMIT, LogLimits};
@@ -17,14 +25,15 @@ const MAX_BATCH: usize = 64;
 
 /// A queued write: run it, then hear whether its transaction committed.
 trait Job: Send {
-    /// Runs the write; `true` when it succeeded and its changes should stay.
+    /// Runs the write, again when its batch starts over (the last run's outcome is
+    /// the one delivered); `true` when it succeeded and its changes should stay.
     fn run(&mut self, c: &Connection) -> bool;
     /// Delivers the outcome once the batch's transaction has committed (or failed).
     fn finish(self: Box<Self>, committed: Result<(), String>);
 }
 
 struct Write<T, F> {
-    f: Option<F>,
+    f: F,
     out: Option<Result<T, StoreError>>,
     reply: tokio::sync::oneshot::Sender<Result<T, StoreError>>,
 }
@@ -32,11 +41,10 @@ struct Write<T, F> {
 impl<T, F> Job for Write<T, F>
 where
     T: Send,
-    F: FnOnce(&Connection) -> Result<T, StoreError> + Send,
+    F: Fn(&Connection) -> Result<T, StoreError> + Send,
 {
     fn run(&mut self, c: &Connection) -> bool {
-        let Some(f) = self.f.take() else { return false };
-        let out = catch_unwind(AssertUnwindSafe(|| f(c)))
+        let out = catch_unwind(AssertUnwindSafe(|| (self.f)(c)))
             .unwrap_or_else(|_| Err(StoreError::Other("a write panicked".into())));
         let ok = out.is_ok();
         self.out = Some(out);
@@ -55,6 +63,23 @@ where
         // The caller may have gone away (client disconnected); the write stands.
         let _ = self.reply.send(result);
     }
+}
+
+type Answer<T> = tokio::sync::oneshot::Receiver<Result<T, StoreError>>;
+
+/// `f` as a job, and where its outcome will be told.
+fn job<T, F>(f: F) -> (Box<dyn Job>, Answer<T>)
+where
+    F: Fn(&Connection) -> Result<T, StoreError> + Send + 'static,
+    T: Send + 'static,
+{
+    let (reply, answer) = tokio::sync::oneshot::channel();
+    let write = Write {
+        f,
+        out: None,
+        reply,
+    };
+    (Box::new(write), answer)
 }
 
 /// Handle to the writer thread; cloning shares the queue. When the last handle is
@@ -106,20 +131,17 @@ impl Writer {
         })
     }
 
-    /// Queues `f` and waits for it to be committed.
+    /// Queues `f` and waits for it to be committed. `f` may run more than once (see
+    /// the module's documentation): only its last run's changes and outcome count, so
+    /// it must have no effect outside the connection.
     pub async fn write<T, F>(&self, f: F) -> Result<T, StoreError>
     where
-        F: FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
+        F: Fn(&Connection) -> Result<T, StoreError> + Send + 'static,
         T: Send + 'static,
     {
-        let (reply, answer) = tokio::sync::oneshot::channel();
-        let job = Write {
-            f: Some(f),
-            out: None,
-            reply,
-        };
+        let (job, answer) = job(f);
         self.queue
-            .send(Box::new(job))
+            .send(job)
             .map_err(|_| StoreError::Other("the writer has stopped".into()))?;
         answer
             .await
@@ -214,17 +236,13 @@ fn commit_batch(
     before_commit: BeforeCommit,
     elsewhere: &mut Elsewhere,
 ) -> Result<Vec<Change>, StoreError> {
-    conn.execute_batch("BEGIN IMMEDIATE")?;
-    // Holding the write lock: every commit of another connection is in by now.
-    elsewhere.check(conn);
-    // Cached: these run twice per write.
-    let step = |sql: &str| conn.prepare_cached(sql)?.execute([]).map(drop);
-    for job in batch.iter_mut() {
-        step("SAVEPOINT job")?;
-        if !job.run(conn) {
-            step("ROLLBACK TO job")?;
+    begin(conn, elsewhere)?;
+    if !run_together(conn, batch) {
+        if !conn.is_autocommit() {
+            conn.execute_batch("ROLLBACK")?;
         }
-        step("RELEASE job")?;
+        begin(conn, elsewhere)?;
+        run_apart(conn, batch)?;
     }
     before_commit(conn)?;
     let changes = match elsewhere.watcher {
@@ -235,143 +253,36 @@ fn commit_batch(
     Ok(changes)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use std::sync::atomic::{AtomicBool, Ordering};
-    use std::time::Duration;
-
-    fn writer() -> (tempfile::TempDir, Writer, std::path::PathBuf) {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("w.db");
-        let c = Connection::open(&path).unwrap();
-        c.execute_batch("PRAGMA journal_mode = WAL; CREATE TABLE t (n INTEGER UNIQUE);")
-            .unwrap();
-        let checkpointer = Connection::open(&path).unwrap();
-        (
-            dir,
-            Writer::start(
-                c,
-                Some((checkpointer, LogLimits::default())),
-                |_| Ok(()),
-                None,
-            )
-            .unwrap(),
-            path,
-        )
-    }
-
-    #[actix_web::test]
-    async fn a_failed_write_rolls_back_alone() {
-        let (_dir, w, path) = writer();
-        let ok = w.write(|c| Ok(c.execute("INSERT INTO t VALUES (1)", [])?));
-        let dup = w.write(|c| {
-            c.execute("INSERT INTO t VALUES (2)", [])?;
-            c.execute("INSERT INTO t VALUES (1)", [])?;
-            Ok(())
-        });
-        let (ok, dup) = futures_util::future::join(ok, dup).await;
-        assert_eq!(ok.unwrap(), 1);
-        assert!(matches!(dup, Err(StoreError::Invalid(_))), "{dup:?}");
-        let c = Connection::open(&path).unwrap();
-        let rows: Vec<i64> = c
-            .prepare("SELECT n FROM t ORDER BY n")
-            .unwrap()
-            .query_map([], |r| r.get(0))
-            .unwrap()
-            .map(Result::unwrap)
-            .collect();
-        assert_eq!(
-            rows,
-            [1],
-            "the failed write's first insert was rolled back too"
-        );
-    }
-
-    #[actix_web::test]
-    async fn many_concurrent_writes_all_commit() {
-        let (_dir, w, path) = writer();
-        let writes = (0..200).map(|i| {
-            let w = w.clone();
-            async move {
-                w.write(move |c| Ok(c.execute("INSERT INTO t VALUES (?1)", [i])?))
-                    .await
-            }
-        });
-        for r in futures_util::future::join_all(writes).await {
-            assert_eq!(r.unwrap(), 1);
-        }
-        let c = Connection::open(&path).unwrap();
-        let n: i64 = c
-            .query_row("SELECT COUNT(*) FROM t", [], |r| r.get(0))
-            .unwrap();
-        assert_eq!(n, 200);
-    }
-
-    #[actix_web::test]
-    async fn a_steady_stream_of_writes_keeps_the_log_small_and_idle_gives_it_back() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("w.db");
-        let c = Connection::open(&path).unwrap();
-        c.execute_batch("PRAGMA journal_mode = WAL; CREATE TABLE t (b BLOB);")
-            .unwrap();
-        let limits = LogLimits {
-            checkpoint_every: Duration::from_millis(5),
-            restart_after_frames: 16,
-            idle_trim_frames: 8,
-        };
-        let checkpointer = Some((Connection::open(&path).unwrap(), limits));
-        let w = Writer::start(c, checkpointer, |_| Ok(()), None).unwrap();
-        // A reader always busy, as under load: SQLite alone would never restart the log.
-        let reading = Arc::new(AtomicBool::new(true));
-        let reader = {
-            let (reading, path) = (reading.clone(), path.clone());
-            std::thread::spawn(move || {
-                let r = Connection::open(path).unwrap();
-                while reading.load(Ordering::Relaxed) {
-                    r.query_row("SELECT COUNT(*) FROM t", [], |row| row.get::<_, i64>(0))
-                        .unwrap();
-                }
-            })
-        };
-        // 300 commits of 4+ pages each: about 5 MB through the log.
-        for _ in 0..300 {
-            w.write(|c| Ok(c.execute("INSERT INTO t VALUES (zeroblob(16384))", [])?))
-                .await
-                .unwrap();
-        }
-        reading.store(false, Ordering::Relaxed);
-        reader.join().unwrap();
-        let log_size = || {
-            std::fs::metadata(dir.path().join("w.db-wal"))
-                .unwrap()
-                .len()
-        };
-        // Without restarts the log would hold all ~5 MB; with them it stays a fraction
-        // of that (under 1 MB on a quiet machine; a starved checkpointer gets slack).
-        let log = log_size();
-        assert!(log < 5 * 1024 * 1024 / 2, "the log grew to {log} bytes");
-        // Once writes stop, the file is given back: within a few checkpoint rounds, but
-        // a busy machine may not run the checkpointer for a while, so wait up to 10 s.
-        for _ in 0..1000 {
-            if log_size() == 0 {
-                return;
-            }
-            actix_web::rt::time::sleep(Duration::from_millis(10)).await;
-        }
-        panic!("the idle log still holds {} bytes", log_size());
-    }
-
-    #[actix_web::test]
-    async fn a_panicking_write_fails_without_stopping_the_writer() {
-        let (_dir, w, _path) = writer();
-        let r: Result<(), _> = w.write(|_| panic!("boom")).await;
-        assert!(r.is_err());
-        assert_eq!(
-            w.write(|c| Ok(c.execute("INSERT INTO t VALUES (5)", [])?))
-                .await
-                .unwrap(),
-            1
-        );
-    }
+fn begin(conn: &Connection, elsewhere: &mut Elsewhere) -> Result<(), StoreError> {
+    conn.execute_batch("BEGIN IMMEDIATE")?;
+    // Holding the write lock: every commit of another connection is in by now.
+    elsewhere.check(conn);
+    Ok(())
 }
+
+/// Runs the writes one after another; `false` as soon as one fails after changing
+/// something (or after SQLite gave up the whole transaction): its changes cannot be
+/// taken back alone.
+fn run_together(conn: &Connection, batch: &mut [Box<dyn Job>]) -> bool {
+    batch.iter_mut().all(|job| {
+        let before = conn.total_changes();
+        job.run(conn) || (conn.total_changes() == before && !conn.is_autocommit())
+    })
+}
+
+/// Runs each write in its own savepoint, rolled back when the write fails.
+fn run_apart(conn: &Connection, batch: &mut [Box<dyn Job>]) -> Result<(), StoreError> {
+    // Cached: these run twice per write.
+    let step = |sql: &str| conn.prepare_cached(sql)?.execute([]).map(drop);
+    for job in batch.iter_mut() {
+        step("SAVEPOINT job")?;
+        if !job.run(conn) {
+            step("ROLLBACK TO job")?;
+        }
+        step("RELEASE job")?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,6 +1,7 @@
 //! Creating, changing and deleting users, with the rules that need the database:
 //! unique usernames, existing groups and roles, and the service-account type rules.
 
+use super::user_views::{self, UserView};
 use super::{StoreError, users};
 use crate::domain::{Email, FieldErrors, Timestamp, UserPath, UserType, Username, now};
 use rusqlite::types::Value as SqlValue;
@@ -168,65 +169,75 @@ pub fn create(c: &Connection, change: &UserChange, resolved: &Resolved) -> Resul
     Ok(id)
 }
 
-/// Applies a checked `change` to user `id` and returns its username. Only columns
-/// whose value changes are written, so an edit touches only the indexes it must (each
-/// indexed column written costs a random index page). Deactivating bumps
-/// `auth_epoch`, so the user's sessions end at once.
+/// Applies a checked `change` to user `id` and returns the user as they now are,
+/// with their groups and roles. Only columns whose value changes are written, so an
+/// edit touches only the indexes it must (each indexed column written costs a random
+/// index page). Deactivating bumps `auth_epoch`, so the user's sessions end at once.
 pub fn update(
     c: &Connection,
     id: i64,
     change: &UserChange,
     resolved: &Resolved,
-) -> Result<String, StoreError> {
+) -> Result<UserView, StoreError> {
     let current = match &resolved.current {
         Some(u) if u.id == id => u,
         _ => &users::get(c, id)?,
     };
+    // What the row holds after the write: built beside the `SET` list, so the answer
+    // needs no read back.
+    let mut after = current.clone();
     let mut set = ColumnChanges::default();
     if let Some(v) = change.username.as_ref().map(Username::as_str) {
-        set.text("username", v, &current.username);
+        set.text("username", v, &mut after.username);
     }
     if let Some(v) = &change.name {
-        set.text("name", v, &current.name);
+        set.text("name", v, &mut after.name);
     }
     if let Some(v) = change.email.as_ref().map(Email::as_str) {
-        set.text("email", v, &current.email);
+        set.text("email", v, &mut after.email);
     }
     if let Some(v) = change.path.as_ref().map(UserPath::as_str) {
-        set.text("path", v, &current.path);
+        set.text("path", v, &mut after.path);
     }
     if let Some(v) = change.user_type.map(UserType::as_str) {
-        set.text("type", v, &current.user_type);
+        set.text("type", v, &mut after.user_type);
     }
     if let Some(v) = &change.attributes
         && *v != current.attributes
     {
         set.push("attributes", v.to_string().into());
+        after.attributes = v.clone();
     }
     if let Some(v) = &change.last_login
         && *v != current.last_login
     {
         set.push("last_login", v.clone().into());
+        after.last_login = v.clone();
     }
     if let Some(active) = change.is_active
         && active != current.is_active
     {
         set.push("is_active", active.into());
+        after.is_active = active;
         if !active {
-            set.push("auth_epoch", (current.auth_epoch + 1).into());
+            after.auth_epoch += 1;
+            set.push("auth_epoch", after.auth_epoch.into());
         }
     }
-    set.push("last_updated", now().into());
+    after.last_updated = now();
+    set.push("last_updated", after.last_updated.clone().into());
     let sql = format!("UPDATE users SET {} WHERE id = ?1", set.assignments());
     let mut params = vec![SqlValue::Integer(id)];
     params.extend(set.values);
     c.prepare_cached(&sql)?
         .execute(rusqlite::params_from_iter(params))?;
     replace_links(c, id, resolved)?;
-    Ok(change
-        .username
-        .as_ref()
-        .map_or_else(|| current.username.clone(), |u| u.as_str().to_owned()))
+    user_views::with_links(
+        c,
+        after,
+        resolved.groups.as_deref(),
+        resolved.roles.as_deref(),
+    )
 }
 
 /// The `SET` list of an `UPDATE`, bound from `?2` on.
@@ -242,8 +253,10 @@ impl ColumnChanges {
         self.values.push(value);
     }
 
-    fn text(&mut self, column: &'static str, new: &str, old: &str) {
-        if new != old {
+    /// Sets text `column` to `new` unless `value` (what the row holds) already is.
+    fn text(&mut self, column: &'static str, new: &str, value: &mut String) {
+        if new != value {
+            new.clone_into(value);
             self.push(column, new.to_owned().into());
         }
     }

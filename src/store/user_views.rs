@@ -173,22 +173,59 @@ pub fn load(c: &Connection, ids: &[i64]) -> Result<Vec<UserView>, StoreError> {
         .filter_map(|id| {
             let user = users.remove(id)?;
             let group_ids = groups.remove(id).unwrap_or_default();
-            let mut groups: Vec<GroupRef> = (group_ids.iter())
-                .filter_map(|g| catalog.groups.get(g).cloned())
-                .collect();
-            groups.sort_by(|a, b| a.name.cmp(&b.name));
-            let mut roles: Vec<RoleRef> = (roles.remove(id).unwrap_or_default().iter())
-                .filter_map(|r| catalog.roles.get(r).cloned())
-                .collect();
-            roles.sort_by(|a, b| a.name.cmp(&b.name));
-            Some(UserView {
-                is_superuser: group_ids.iter().any(|g| catalog.makes_superuser(*g)),
-                groups,
-                roles,
-                user,
-            })
+            let role_ids = roles.remove(id).unwrap_or_default();
+            Some(assemble(user, &group_ids, &role_ids, &catalog))
         })
         .collect())
+}
+
+/// `user` (a row already in hand, as a write leaves it) with the groups and roles
+/// of `groups` and `roles`; where one is `None`, the user's links as stored.
+pub fn with_links(
+    c: &Connection,
+    user: User,
+    groups: Option<&[i64]>,
+    roles: Option<&[i64]>,
+) -> Result<UserView, StoreError> {
+    let stored = |table: &str, column: &str| -> Result<Vec<i64>, StoreError> {
+        let sql = format!("SELECT {column} FROM {table} WHERE user_id = ?1");
+        let mut stmt = c.prepare_cached(&sql)?;
+        let ids = stmt.query_map([user.id], |r| r.get(0))?;
+        Ok(ids.collect::<Result<_, _>>()?)
+    };
+    let group_ids = match groups {
+        Some(ids) => ids.to_vec(),
+        None => stored("user_groups", "group_id")?,
+    };
+    let role_ids = match roles {
+        Some(ids) => ids.to_vec(),
+        None => stored("user_roles", "role_id")?,
+    };
+    let catalog = catalog::current(c)?;
+    Ok(assemble(user, &group_ids, &role_ids, &catalog))
+}
+
+/// `user` with the groups and roles of these ids as `catalog` knows them, by name.
+fn assemble(
+    user: User,
+    group_ids: &[i64],
+    role_ids: &[i64],
+    catalog: &catalog::Catalog,
+) -> UserView {
+    let mut groups: Vec<GroupRef> = (group_ids.iter())
+        .filter_map(|g| catalog.groups.get(g).cloned())
+        .collect();
+    groups.sort_by(|a, b| a.name.cmp(&b.name));
+    let mut roles: Vec<RoleRef> = (role_ids.iter())
+        .filter_map(|r| catalog.roles.get(r).cloned())
+        .collect();
+    roles.sort_by(|a, b| a.name.cmp(&b.name));
+    UserView {
+        is_superuser: group_ids.iter().any(|g| catalog.makes_superuser(*g)),
+        groups,
+        roles,
+        user,
+    }
 }
 
 /// One user's view, or `NotFound("User")`.

@@ -88,3 +88,45 @@ fn deactivating_bumps_the_epoch_once_and_reactivating_does_not() {
     let user = users::get(&c, id).unwrap();
     assert_eq!((user.is_active, user.auth_epoch), (true, 1));
 }
+
+#[test]
+fn the_user_an_edit_answers_with_is_the_user_as_stored_after_it() {
+    let (c, id) = setup();
+    c.execute_batch(&format!(
+        "INSERT INTO groups (id, uuid, name) VALUES (1, 'g-1', 'staff'), (2, 'g-2', 'ops');
+         INSERT INTO roles (id, uuid, name) VALUES (1, 'r-1', 'viewer');
+         INSERT INTO user_groups (user_id, group_id) VALUES ({id}, 2);"
+    ))
+    .unwrap();
+    let everything = UserChange {
+        username: Some(Username::parse("alicia").unwrap()),
+        name: Some("Alicia".into()),
+        email: Some(Email::parse("alicia@example.org").unwrap()),
+        is_active: Some(false),
+        last_login: Some(Some("2026-01-02T03:04:05.000000Z".into())),
+        attributes: Some(serde_json::json!({"a": [1, 2.5, "x"], "b": {"c": null}})),
+        path: Some(UserPath::parse("staff/eu").unwrap()),
+        user_type: Some(UserType::External),
+        groups: Some(vec!["g-1".into()]),
+        roles: None,
+    };
+    let roles_only = UserChange {
+        roles: Some(vec!["r-1".into()]),
+        ..UserChange::default()
+    };
+    for change in [everything, roles_only] {
+        let mut errors = FieldErrors::new();
+        let resolved = check(&c, Some(id), &change, &mut errors).unwrap();
+        let answered = update(&c, id, &change, &resolved).unwrap();
+        let stored = user_views::load_one(&c, id).unwrap();
+        assert_eq!(format!("{answered:?}"), format!("{stored:?}"));
+    }
+    let stored = user_views::load_one(&c, id).unwrap();
+    let groups: Vec<&str> = stored.groups.iter().map(|g| g.name.as_str()).collect();
+    let roles: Vec<&str> = stored.roles.iter().map(|r| r.name.as_str()).collect();
+    assert_eq!((groups, roles), (vec!["staff"], vec!["viewer"]));
+    assert_eq!(
+        (stored.user.username.as_str(), stored.user.auth_epoch),
+        ("alicia", 1)
+    );
+}
