@@ -731,6 +731,15 @@ max() { awk -v a="$1" -v b="$2" 'BEGIN { print (b > a ? b : a) }'; }
 # pct A B: 100 * A / B with one decimal (0 when B is 0).
 pct() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", (b > 0 ? 100 * a / b : 0) }'; }
 
+# cpu_ticks PID: the user + system CPU time process PID has used so far, in clock ticks.
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+
+# us_per_request TICKS REQUESTS: CPU microseconds per request.
+us_per_request() {
+    awk -v t="$1" -v n="$2" -v hz="$(getconf CLK_TCK)" \
+        'BEGIN { printf "%.0f", (n > 0 ? t / hz / n * 1e6 : 0) }'
+}
+
 # create_storm_users PORT: as admin (SESSION_COOKIE, CSRF_TOKEN), creates the users
 # storm1 .. storm$STORM_USERS, all with STORM_PASSWORD, and checks that the first and
 # the last can log in (200). Each password costs one argon2id hash on the server.
@@ -850,16 +859,22 @@ bench_identity() {
 
     # 4. PUT rounds: the floor's PUT, then standin's directory PUT load, alternating at
     # the same settings (a single pair swings by 10 % and more from run to run here).
-    local floor_put_sum=0 put_sum=0 floor_put_p99=0 put_p99=0 put_ok=1
+    local floor_put_sum=0 put_sum=0 floor_put_p99=0 put_p99=0 put_ok=1 ticks
+    # CPU the server used over all its PUT runs and the requests they answered: steadier
+    # than req/s on a shared machine, and it shows which side the work is on.
+    local floor_ticks=0 floor_requests=0 put_ticks=0 put_requests=0
     put_check "id: " "$port" "$pool" || put_ok=0
     code="$(curl -sS -o "$TMP/check-floor-put.json" -w '%{http_code}' -X PUT \
         -H "Cookie: id=$FLOOR_COOKIE" "http://127.0.0.1:$FLOOR_PORT/users/1")" || code="curl-error"
     [[ "$code" == 200 ]] || check_failed "stack-floor PUT /users/1" "$code" \
         "$TMP/check-floor-put.json" "id: floor PUT answer" || put_ok=0
     for round in $(seq 1 "$((put_ok == 1 ? ID_ROUNDS : 0))"); do
+        ticks="$(cpu_ticks "$FLOOR_PID")"
         wrk_run "id-floor-put-$round" "$PUT_THREADS" "$PUT_CONNECTIONS" \
             "http://127.0.0.1:$FLOOR_PORT/" --timeout "$DIR_TIMEOUT" \
             -s "$SCRIPT_DIR/floor_put.lua" -H "Cookie: id=$FLOOR_COOKIE" -- "$FLOOR_USERS"
+        floor_ticks="$(add "$floor_ticks" "$(($(cpu_ticks "$FLOOR_PID") - ticks))")"
+        floor_requests="$(add "$floor_requests" "$WRK_REQUESTS")"
         local out="$OUT_DIR/wrk-id-floor-put-$round.txt"
         log "floor PUT statuses: $(awk '$1 == "floor-put-status" { printf "%s x%s  ", $2, $3 }' "$out")"
         if grep -q '^floor-put-sample-' "$out"; then
@@ -870,7 +885,10 @@ bench_identity() {
         floor_put_sum="$(add "$floor_put_sum" "$WRK_RPS")"
         floor_put_p99="$(max "$floor_put_p99" "$WRK_P99_MS")"
 
+        ticks="$(cpu_ticks "$SERVER_PID")"
         put_wrk "id-put-$round" "$port" "$pool"
+        put_ticks="$(add "$put_ticks" "$(($(cpu_ticks "$SERVER_PID") - ticks))")"
+        put_requests="$(add "$put_requests" "$WRK_REQUESTS")"
         id_run_row "round $round: PUT"
         put_sum="$(add "$put_sum" "$WRK_RPS")"
         put_p99="$(max "$put_p99" "$WRK_P99_MS")"
@@ -882,6 +900,11 @@ bench_identity() {
         row "id: PUT p99 / floor PUT p99 (worst rounds)" \
             "$(pct "$put_p99" "$floor_put_p99") % ($put_p99 / $floor_put_p99 ms)" "<= 100 %" \
             "$(fcmp "$put_p99 <= $floor_put_p99")"
+        local put_us floor_us
+        put_us="$(us_per_request "$put_ticks" "$put_requests")"
+        floor_us="$(us_per_request "$floor_ticks" "$floor_requests")"
+        row "id: server CPU per PUT (standin / floor)" \
+            "$put_us / $floor_us us ($(pct "$put_us" "$floor_us") %)"
     fi
 
     # 5. Login storm: storm1..stormN log in over and over, round-robin, while admin's me
