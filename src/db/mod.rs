@@ -95,8 +95,8 @@ impl Db {
         migrate(&mut conn)?;
         drop(conn);
         let manager = manager_for(path, checkpoints);
-        // Once per batch, after its writes: FTS5 flushes its index at each savepoint's
-        // release and each statement's end.
+        // Once per batch, after its writes, so each search index takes one new segment
+        // per batch rather than one per write (see `store::search_index`).
         let sync = crate::store::search_index::sync;
         let checkpointer = match checkpoints {
             Checkpoints::Standin => Some((manager.connect()?, checkpoint::LogLimits::default())),
