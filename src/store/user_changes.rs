@@ -119,10 +119,7 @@ fn sync_links(
     id: i64,
     wanted: &[i64],
 ) -> Result<(), StoreError> {
-    let current: Vec<i64> = c
-        .prepare_cached(&format!("SELECT {col} FROM {table} WHERE user_id = ?1"))?
-        .query_map([id], |r| r.get(0))?
-        .collect::<Result<_, _>>()?;
+    let current = user_views::links_of(c, table, col, id)?;
     let mut remove = c.prepare_cached(&format!(
         "DELETE FROM {table} WHERE user_id = ?1 AND {col} = ?2"
     ))?;

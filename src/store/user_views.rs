@@ -136,6 +136,19 @@ pub(crate) fn links_of_wanted(table: &str, column: &str) -> String {
     format!("SELECT user_id, {column} FROM {WANTED} CROSS JOIN {table} ON user_id = wanted")
 }
 
+/// The `column` ids of user `id`'s rows in link table `table`.
+pub(crate) fn links_of(
+    c: &Connection,
+    table: &str,
+    column: &str,
+    id: i64,
+) -> Result<Vec<i64>, StoreError> {
+    let sql = format!("SELECT {column} FROM {table} WHERE user_id = ?1");
+    let mut stmt = c.prepare_cached(&sql)?;
+    let ids = stmt.query_map([id], |r| r.get(0))?;
+    Ok(ids.collect::<Result<_, _>>()?)
+}
+
 /// `(key, value)` id rows of `sql`, grouped by key.
 pub(crate) fn grouped_pairs(
     c: &Connection,
@@ -187,19 +200,13 @@ pub fn with_links(
     groups: Option<&[i64]>,
     roles: Option<&[i64]>,
 ) -> Result<UserView, StoreError> {
-    let stored = |table: &str, column: &str| -> Result<Vec<i64>, StoreError> {
-        let sql = format!("SELECT {column} FROM {table} WHERE user_id = ?1");
-        let mut stmt = c.prepare_cached(&sql)?;
-        let ids = stmt.query_map([user.id], |r| r.get(0))?;
-        Ok(ids.collect::<Result<_, _>>()?)
-    };
     let group_ids = match groups {
         Some(ids) => ids.to_vec(),
-        None => stored("user_groups", "group_id")?,
+        None => links_of(c, "user_groups", "group_id", user.id)?,
     };
     let role_ids = match roles {
         Some(ids) => ids.to_vec(),
-        None => stored("user_roles", "role_id")?,
+        None => links_of(c, "user_roles", "role_id", user.id)?,
     };
     let catalog = catalog::current(c)?;
     Ok(assemble(user, &group_ids, &role_ids, &catalog))

@@ -34,16 +34,8 @@ async fn a_failed_write_rolls_back_alone() {
     let (ok, dup) = futures_util::future::join(ok, dup).await;
     assert_eq!(ok.unwrap(), 1);
     assert!(matches!(dup, Err(StoreError::Invalid(_))), "{dup:?}");
-    let c = Connection::open(&path).unwrap();
-    let rows: Vec<i64> = c
-        .prepare("SELECT n FROM t ORDER BY n")
-        .unwrap()
-        .query_map([], |r| r.get(0))
-        .unwrap()
-        .map(Result::unwrap)
-        .collect();
     assert_eq!(
-        rows,
+        rows(&Connection::open(&path).unwrap()),
         [1],
         "the failed write's first insert was rolled back too"
     );
@@ -76,12 +68,16 @@ fn commit_together(jobs: Vec<(Box<dyn Job>, Answer<usize>)>) -> (Vec<String>, Ve
             Err(e) => e.to_string(),
         })
         .collect();
-    let rows = (c.prepare("SELECT n FROM t ORDER BY n").unwrap())
+    (outcomes, rows(&c))
+}
+
+/// The values in `t`, in order.
+fn rows(c: &Connection) -> Vec<i64> {
+    (c.prepare("SELECT n FROM t ORDER BY n").unwrap())
         .query_map([], |r| r.get(0))
         .unwrap()
         .map(Result::unwrap)
-        .collect();
-    (outcomes, rows)
+        .collect()
 }
 
 #[test]
