@@ -19,7 +19,7 @@ use actix_web::middleware::{NormalizePath, from_fn};
 use actix_web::{App, HttpServer, web};
 use std::net::TcpListener;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// Why the server could not start.
 #[derive(Debug, thiserror::Error)]
@@ -202,17 +202,20 @@ async fn forget_old_revocations(db: &Db, lifetime: &SessionLifetime) {
 }
 
 /// Merges each fragmented search index back into one segment, one short write at a
-/// time so other writes go on in between.
+/// time so other writes go on in between, and resting nine times as long as each
+/// step took: after a burst of edits the merging can take hundreds of steps, and
+/// back to back they would hold a core for seconds, slowing every other request.
 async fn compact_search_indexes(db: &Db) {
     let columns = match db.read(search_index::fragmented).await {
         Ok(columns) => columns,
         Err(e) => return log::error!("checking the search indexes failed: {e}"),
     };
     for column in columns {
-        // Bounded: 4096 steps of 64 pages would rewrite a 1 GB index.
-        for _ in 0..4096 {
+        // Bounded: 16384 steps of 16 pages would rewrite a 1 GB index.
+        for _ in 0..16384 {
+            let started = Instant::now();
             match db.write(move |c| search_index::merge_step(c, column)).await {
-                Ok(true) => {}
+                Ok(true) => actix_web::rt::time::sleep(started.elapsed() * 9).await,
                 Ok(false) => break,
                 Err(e) => {
                     log::error!("merging the {column} search index failed: {e}");

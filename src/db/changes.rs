@@ -110,6 +110,43 @@ pub fn data_version(c: &Connection) -> Result<i64, StoreError> {
     Ok(c.query_row("PRAGMA data_version", [], |r| r.get(0))?)
 }
 
+/// Notices commits of other connections through `data_version`.
+pub struct Elsewhere<'a> {
+    /// Who hears of other connections' commits (and so, whether to look at all).
+    pub watcher: Option<&'a dyn Watcher>,
+    seen: Option<i64>,
+}
+
+impl<'a> Elsewhere<'a> {
+    /// Starts from the current version.
+    pub fn new(conn: &Connection, watcher: Option<&'a dyn Watcher>) -> Self {
+        let mut this = Elsewhere {
+            watcher,
+            seen: None,
+        };
+        this.check(conn);
+        this
+    }
+
+    /// Tells the watcher when the version moved since the last look.
+    pub fn check(&mut self, conn: &Connection) {
+        let Some(watcher) = self.watcher else { return };
+        match data_version(conn) {
+            Ok(v) if self.seen != Some(v) => {
+                if self.seen.is_some() {
+                    watcher.changed_elsewhere();
+                }
+                self.seen = Some(v);
+            }
+            Ok(_) => {}
+            Err(e) => {
+                log::error!("reading data_version failed: {e}");
+                watcher.changed_elsewhere();
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -10,7 +10,7 @@ pub mod restore;
 mod writer;
 
 pub use migrate::{SCHEMA_VERSION, migrate};
-pub use writer::Writer;
+pub use writer::{Upkeep, Writer};
 
 use crate::config::Checkpoints;
 use crate::store::StoreError;
@@ -35,6 +35,9 @@ const CONNECTION_PRAGMAS: &str = "PRAGMA journal_mode = WAL;
 
 /// How long a connection waits for a lock another one holds.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Longest the search indexes lag behind the users they index.
+const SEARCH_LAG: Duration = Duration::from_millis(100);
 
 fn manager_for(path: &Path, checkpoints: Checkpoints) -> SqliteConnectionManager {
     SqliteConnectionManager::file(path).with_init(move |c| {
@@ -95,9 +98,13 @@ impl Db {
         migrate(&mut conn)?;
         drop(conn);
         let manager = manager_for(path, checkpoints);
-        // Once per batch, after its writes, so each search index takes one new segment
-        // per batch rather than one per write (see `store::search_index`).
-        let sync = crate::store::search_index::sync;
+        // The search indexes take what changed at most SEARCH_LAG later, many edits
+        // at a time: each sync writes a new segment into each index it touches, and
+        // searching bridges the gap (see `store::search_index`).
+        let sync = Upkeep {
+            run: crate::store::search_index::sync,
+            lag: SEARCH_LAG,
+        };
         let checkpointer = match checkpoints {
             Checkpoints::Standin => Some((manager.connect()?, checkpoint::LogLimits::default())),
             Checkpoints::External => None,

@@ -1,8 +1,10 @@
 //! The one writer: a thread that owns a connection and commits queued writes in
 //! batches. Each write succeeds or fails alone, and answers only after the
 //! transaction holding it has committed. Batching turns many small commits (each
-//! flushing the search index and the WAL) into one, and writers queue here instead of
-//! sleeping in SQLite's busy handler.
+//! writing its pages to the WAL) into one, and writers queue here instead of sleeping
+//! in SQLite's busy handler. Work that can wait (re-indexing for search) runs as an
+//! [`Upkeep`] every so often rather than in every batch, and a thread beside the
+//! writer tells the waiting requests their outcome while the next batch runs.
 //!
 //! A batch first runs its writes one after another with nothing between them. A write
 //! that fails before changing anything needs no undoing, and most failures (a field
@@ -12,75 +14,17 @@
 //! copy of every page it touches, for the rare write that needs it: that is why
 //! writes are `Fn`, so they can run twice.
 
-use super::changes::{self, Change, ELSEWHERE_EVERY, Watcher};
+use super::changes::{self, Change, ELSEWHERE_EVERY, Elsewhere, Watcher};
 use super::checkpoint::{self, Gate, LOG_SIZE_LIMIT, LogLimits};
 use crate::store::StoreError;
+use job::{Job, job};
 use rusqlite::Connection;
-use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::time::{Duration, Instant};
 
 /// Most writes committed together.
 const MAX_BATCH: usize = 64;
-
-/// A queued write: run it, then hear whether its transaction committed.
-trait Job: Send {
-    /// Runs the write, again when its batch starts over (the last run's outcome is
-    /// the one delivered); `true` when it succeeded and its changes should stay.
-    fn run(&mut self, c: &Connection) -> bool;
-    /// Delivers the outcome once the batch's transaction has committed (or failed).
-    fn finish(self: Box<Self>, committed: Result<(), String>);
-}
-
-struct Write<T, F> {
-    f: F,
-    out: Option<Result<T, StoreError>>,
-    reply: tokio::sync::oneshot::Sender<Result<T, StoreError>>,
-}
-
-impl<T, F> Job for Write<T, F>
-where
-    T: Send,
-    F: Fn(&Connection) -> Result<T, StoreError> + Send,
-{
-    fn run(&mut self, c: &Connection) -> bool {
-        let out = catch_unwind(AssertUnwindSafe(|| (self.f)(c)))
-            .unwrap_or_else(|_| Err(StoreError::Other("a write panicked".into())));
-        let ok = out.is_ok();
-        self.out = Some(out);
-        ok
-    }
-
-    fn finish(self: Box<Self>, committed: Result<(), String>) {
-        let result = match (self.out, committed) {
-            (Some(Err(e)), _) => Err(e),
-            (Some(Ok(v)), Ok(())) => Ok(v),
-            (Some(Ok(_)), Err(e)) | (None, Err(e)) => {
-                Err(StoreError::Other(format!("commit failed: {e}")))
-            }
-            (None, Ok(())) => Err(StoreError::Other("write was not run".into())),
-        };
-        // The caller may have gone away (client disconnected); the write stands.
-        let _ = self.reply.send(result);
-    }
-}
-
-type Answer<T> = tokio::sync::oneshot::Receiver<Result<T, StoreError>>;
-
-/// `f` as a job, and where its outcome will be told.
-fn job<T, F>(f: F) -> (Box<dyn Job>, Answer<T>)
-where
-    F: Fn(&Connection) -> Result<T, StoreError> + Send + 'static,
-    T: Send + 'static,
-{
-    let (reply, answer) = tokio::sync::oneshot::channel();
-    let write = Write {
-        f,
-        out: None,
-        reply,
-    };
-    (Box::new(write), answer)
-}
 
 /// Handle to the writer thread; cloning shares the queue. When the last handle is
 /// dropped, the writer and the checkpointer stop.
@@ -96,13 +40,13 @@ impl Writer {
     /// copying the log back into the database happens on the other connection, so
     /// commits stay short (see `db::checkpoint`); without a checkpointer, someone
     /// else (a replicator) does it.
-    /// `before_commit` runs once per batch, after its writes and outside their savepoints.
+    /// `upkeep` runs now and then (see [`Upkeep`]).
     /// `watcher`, if any, hears what each committed batch changed (see `db::changes`)
     /// before any write of the batch is answered, and when another process wrote.
     pub fn start(
         conn: Connection,
         checkpointer: Option<(Connection, LogLimits)>,
-        before_commit: BeforeCommit,
+        upkeep: Upkeep,
         watcher: Option<Arc<dyn Watcher>>,
     ) -> std::io::Result<Writer> {
         conn.execute_batch(&format!(
@@ -115,11 +59,15 @@ impl Writer {
         }
         let (queue, jobs) = mpsc::channel::<Box<dyn Job>>();
         let (alive, stopped) = mpsc::channel::<()>();
+        let (done, answers) = mpsc::channel::<Finished>();
         let gate = Arc::new(Gate::default());
         let held = gate.clone();
         std::thread::Builder::new()
+            .name("standin-answers".into())
+            .spawn(move || answer(answers))?;
+        std::thread::Builder::new()
             .name("standin-writer".into())
-            .spawn(move || run(conn, jobs, before_commit, watcher, &held))?;
+            .spawn(move || run(conn, jobs, upkeep, watcher, &held, done))?;
         if let Some((checkpoint_conn, limits)) = checkpointer {
             std::thread::Builder::new()
                 .name("standin-checkpoint".into())
@@ -149,82 +97,108 @@ impl Writer {
     }
 }
 
-/// Work done once per batch before it commits.
-pub type BeforeCommit = fn(&Connection) -> Result<(), StoreError>;
+/// What an [`Upkeep`] does.
+pub type UpkeepWork = fn(&Connection) -> Result<(), StoreError>;
 
-fn run(
-    conn: Connection,
-    jobs: Receiver<Box<dyn Job>>,
-    before_commit: BeforeCommit,
-    watcher: Option<Arc<dyn Watcher>>,
-    gate: &Gate,
-) {
-    let mut elsewhere = Elsewhere::new(&conn, watcher.as_deref());
-    loop {
-        let first = match jobs.recv_timeout(ELSEWHERE_EVERY) {
-            Ok(job) => job,
-            Err(RecvTimeoutError::Timeout) => {
-                elsewhere.check(&conn);
-                continue;
-            }
-            Err(RecvTimeoutError::Disconnected) => break,
-        };
-        let mut batch = vec![first];
-        while batch.len() < MAX_BATCH {
-            match jobs.try_recv() {
-                Ok(job) => batch.push(job),
-                Err(_) => break,
-            }
-        }
-        gate.enter();
-        let committed =
-            commit_batch(&conn, &mut batch, before_commit, &mut elsewhere).map_err(|e| {
-                log::error!("write batch of {} failed: {e}", batch.len());
-                let _ = conn.execute_batch("ROLLBACK");
-                e.to_string()
-            });
-        gate.leave();
-        // What the batch changed is forgotten before anyone hears it committed, so the
-        // next request of whoever wrote already sees it.
-        if let (Ok(changes), Some(w)) = (&committed, &watcher) {
-            w.committed(changes);
-        }
-        let committed = committed.map(drop);
+/// Work the writer does for its writes now and then rather than in every batch:
+/// within `lag` of a batch, inside a later batch or, when none comes, a batch of its
+/// own (and before the writer stops). It must leave the database valid whether it
+/// runs or not: when it fails, it is undone alone and tried again after a later batch.
+#[derive(Clone, Copy)]
+pub struct Upkeep {
+    /// The work, run inside a batch's transaction after its writes and outside their
+    /// savepoints.
+    pub run: UpkeepWork,
+    /// Longest it waits after a batch.
+    pub lag: Duration,
+}
+
+/// A batch whose transaction has ended, with how.
+type Finished = (Vec<Box<dyn Job>>, Result<(), String>);
+
+/// Tells each write of each finished batch its outcome. Waking the waiting request
+/// handlers costs the waker a system call or two per write; done here, the writer
+/// is already on its next batch meanwhile.
+fn answer(finished: Receiver<Finished>) {
+    for (batch, committed) in finished {
         for job in batch {
             job.finish(committed.clone());
         }
     }
 }
 
-/// Notices commits of other connections through `data_version`.
-struct Elsewhere<'a> {
-    watcher: Option<&'a dyn Watcher>,
-    seen: Option<i64>,
-}
-
-impl<'a> Elsewhere<'a> {
-    fn new(conn: &Connection, watcher: Option<&'a dyn Watcher>) -> Self {
-        let mut this = Elsewhere {
-            watcher,
-            seen: None,
-        };
-        this.check(conn);
-        this
-    }
-
-    fn check(&mut self, conn: &Connection) {
-        let Some(watcher) = self.watcher else { return };
-        match changes::data_version(conn) {
-            Ok(v) if self.seen != Some(v) => {
-                if self.seen.is_some() {
-                    watcher.changed_elsewhere();
-                }
-                self.seen = Some(v);
+fn run(
+    conn: Connection,
+    jobs: Receiver<Box<dyn Job>>,
+    upkeep: Upkeep,
+    watcher: Option<Arc<dyn Watcher>>,
+    gate: &Gate,
+    done: Sender<Finished>,
+) {
+    let mut elsewhere = Elsewhere::new(&conn, watcher.as_deref());
+    // When the upkeep is to run next; at once for whatever an earlier run left.
+    let mut due = Some(Instant::now());
+    loop {
+        let wait = due.map_or(ELSEWHERE_EVERY, |t| {
+            t.saturating_duration_since(Instant::now())
+                .min(ELSEWHERE_EVERY)
+        });
+        let mut batch = match jobs.recv_timeout(wait) {
+            Ok(job) => vec![job],
+            // No write came in time: the upkeep runs in a batch of its own.
+            Err(RecvTimeoutError::Timeout) if due.is_some_and(|t| t <= Instant::now()) => {
+                Vec::new()
             }
-            Ok(_) => {}
-            Err(e) => {
-                log::error!("reading data_version failed: {e}");
-                watcher.changed_elsewhere();
+            Err(RecvTimeoutError::Timeout) => {
+                elsewhere.check(&conn);
+                continue;
+            }
+            Err(RecvTimeoutError::Disconnected) => {
+                if due.is_some() {
+                    let _ = commit_batch(&conn, &mut [], Some(upkeep.run), &mut elsewhere)
+                        .inspect_err(|e| log::error!("upkeep before stopping failed: {e}"));
+                }
+                break;
+            }
+        };
+        while !batch.is_empty() && batch.len() < MAX_BATCH {
+            match jobs.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        let upkeep_now = due.is_some_and(|t| t <= Instant::now());
+        gate.enter();
+        let committed = commit_batch(
+            &conn,
+            &mut batch,
+            upkeep_now.then_some(upkeep.run),
+            &mut elsewhere,
+        )
+        .map_err(|e| {
+            log::error!("write batch of {} failed: {e}", batch.len());
+            let _ = conn.execute_batch("ROLLBACK");
+            e.to_string()
+        });
+        gate.leave();
+        if committed.is_ok() && upkeep_now {
+            due = None;
+        }
+        if due.is_none() && !batch.is_empty() {
+            due = Some(Instant::now() + upkeep.lag);
+        }
+        // What the batch changed is forgotten before anyone hears it committed, so the
+        // next request of whoever wrote already sees it.
+        if let (Ok(changes), Some(w)) = (&committed, &watcher) {
+            w.committed(changes);
+        }
+        if batch.is_empty() {
+            continue;
+        }
+        // Only if the answering thread died (a panic) are the answers left to us.
+        if let Err(mpsc::SendError((batch, committed))) = done.send((batch, committed.map(drop))) {
+            for job in batch {
+                job.finish(committed.clone());
             }
         }
     }
@@ -233,7 +207,7 @@ impl<'a> Elsewhere<'a> {
 fn commit_batch(
     conn: &Connection,
     batch: &mut [Box<dyn Job>],
-    before_commit: BeforeCommit,
+    upkeep: Option<UpkeepWork>,
     elsewhere: &mut Elsewhere,
 ) -> Result<Vec<Change>, StoreError> {
     begin(conn, elsewhere)?;
@@ -244,7 +218,16 @@ fn commit_batch(
         begin(conn, elsewhere)?;
         run_apart(conn, batch)?;
     }
-    before_commit(conn)?;
+    if let Some(upkeep) = upkeep {
+        // Should it fail, the writes stand and the next batch's upkeep tries again.
+        let step = |sql: &str| conn.prepare_cached(sql)?.execute([]).map(drop);
+        step("SAVEPOINT upkeep")?;
+        if let Err(e) = upkeep(conn) {
+            log::error!("upkeep failed: {e}");
+            step("ROLLBACK TO upkeep")?;
+        }
+        step("RELEASE upkeep")?;
+    }
     let changes = match elsewhere.watcher {
         Some(_) => changes::drain(conn)?,
         None => Vec::new(),
@@ -284,5 +267,6 @@ fn run_apart(conn: &Connection, batch: &mut [Box<dyn Job>]) -> Result<(), StoreE
     Ok(())
 }
 
+mod job;
 #[cfg(test)]
 mod tests;

@@ -1,20 +1,32 @@
+use super::job::Answer;
 use super::*;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 
-fn writer() -> (tempfile::TempDir, Writer, std::path::PathBuf) {
+/// A new database file in WAL mode holding `tables`, and a connection to it.
+fn database(tables: &str) -> (tempfile::TempDir, std::path::PathBuf, Connection) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("w.db");
     let c = Connection::open(&path).unwrap();
-    c.execute_batch("PRAGMA journal_mode = WAL; CREATE TABLE t (n INTEGER UNIQUE);")
+    c.execute_batch(&format!("PRAGMA journal_mode = WAL; {tables}"))
         .unwrap();
+    (dir, path, c)
+}
+
+const NO_UPKEEP: Upkeep = Upkeep {
+    run: |_| Ok(()),
+    lag: Duration::from_secs(1),
+};
+
+fn writer() -> (tempfile::TempDir, Writer, std::path::PathBuf) {
+    let (dir, path, c) = database("CREATE TABLE t (n INTEGER UNIQUE);");
     let checkpointer = Connection::open(&path).unwrap();
     (
         dir,
         Writer::start(
             c,
             Some((checkpointer, LogLimits::default())),
-            |_| Ok(()),
+            NO_UPKEEP,
             None,
         )
         .unwrap(),
@@ -58,7 +70,7 @@ fn commit_together(jobs: Vec<(Box<dyn Job>, Answer<usize>)>) -> (Vec<String>, Ve
         .unwrap();
     let (mut batch, mut answers): (Vec<_>, Vec<_>) = jobs.into_iter().unzip();
     let mut elsewhere = Elsewhere::new(&c, None);
-    commit_batch(&c, &mut batch, |_| Ok(()), &mut elsewhere).unwrap();
+    commit_batch(&c, &mut batch, None, &mut elsewhere).unwrap();
     for job in batch {
         job.finish(Ok(()));
     }
@@ -132,18 +144,14 @@ async fn many_concurrent_writes_all_commit() {
 
 #[actix_web::test]
 async fn a_steady_stream_of_writes_keeps_the_log_small_and_idle_gives_it_back() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("w.db");
-    let c = Connection::open(&path).unwrap();
-    c.execute_batch("PRAGMA journal_mode = WAL; CREATE TABLE t (b BLOB);")
-        .unwrap();
+    let (dir, path, c) = database("CREATE TABLE t (b BLOB);");
     let limits = LogLimits {
         checkpoint_every: Duration::from_millis(5),
         restart_after_frames: 16,
         idle_trim_frames: 8,
     };
     let checkpointer = Some((Connection::open(&path).unwrap(), limits));
-    let w = Writer::start(c, checkpointer, |_| Ok(()), None).unwrap();
+    let w = Writer::start(c, checkpointer, NO_UPKEEP, None).unwrap();
     // A reader always busy, as under load: SQLite alone would never restart the log.
     let reading = Arc::new(AtomicBool::new(true));
     let reader = {
@@ -195,4 +203,91 @@ async fn a_panicking_write_fails_without_stopping_the_writer() {
             .unwrap(),
         1
     );
+}
+
+#[actix_web::test]
+async fn upkeep_follows_writes_within_its_lag_rather_than_in_every_batch() {
+    let (_dir, path, c) =
+        database("PRAGMA synchronous = OFF; CREATE TABLE t (n); CREATE TABLE upkeeps (n);");
+    let upkeep = Upkeep {
+        run: |c| Ok(c.execute("INSERT INTO upkeeps VALUES (1)", []).map(drop)?),
+        lag: Duration::from_millis(500),
+    };
+    let w = Writer::start(c, None, upkeep, None).unwrap();
+    let upkeeps = || {
+        Connection::open(&path)
+            .unwrap()
+            .query_row("SELECT COUNT(*) FROM upkeeps", [], |r| r.get::<_, i64>(0))
+            .unwrap()
+    };
+    // A busy machine may not run the writer for a while: wait up to 5 s.
+    let until = async |n: i64| {
+        for _ in 0..500 {
+            if upkeeps() >= n {
+                break;
+            }
+            actix_web::rt::time::sleep(Duration::from_millis(10)).await;
+        }
+        upkeeps()
+    };
+    for n in 0..5 {
+        w.write(move |c| Ok(c.execute("INSERT INTO t VALUES (?1)", [n])?))
+            .await
+            .unwrap();
+    }
+    assert_eq!(
+        upkeeps(),
+        1,
+        "once at the start (for what an earlier run left), not once per batch"
+    );
+    assert_eq!(
+        until(2).await,
+        2,
+        "once more after its lag, in a batch of its own"
+    );
+    actix_web::rt::time::sleep(Duration::from_millis(1200)).await;
+    assert_eq!(upkeeps(), 2, "not again while no write comes");
+
+    w.write(|c| Ok(c.execute("INSERT INTO t VALUES (9)", [])?))
+        .await
+        .unwrap();
+    drop(w);
+    assert_eq!(until(3).await, 3, "the writer catches up before it stops");
+}
+
+#[actix_web::test]
+async fn a_failing_upkeep_is_undone_alone_and_the_writes_stand() {
+    let (_dir, path, c) = database("CREATE TABLE t (n); CREATE TABLE upkeeps (n);");
+    static TRIED: AtomicUsize = AtomicUsize::new(0);
+    let upkeep = Upkeep {
+        run: |c| {
+            TRIED.fetch_add(1, Ordering::Relaxed);
+            c.execute("INSERT INTO upkeeps VALUES (1)", [])?;
+            Err(StoreError::Other("the upkeep broke".into()))
+        },
+        lag: Duration::from_millis(1),
+    };
+    let w = Writer::start(c, None, upkeep, None).unwrap();
+    for n in 0..3 {
+        let written = w
+            .write(move |c| Ok(c.execute("INSERT INTO t VALUES (?1)", [n])?))
+            .await;
+        assert_eq!(written.unwrap(), 1);
+        actix_web::rt::time::sleep(Duration::from_millis(20)).await;
+    }
+    drop(w);
+    actix_web::rt::time::sleep(Duration::from_millis(100)).await;
+    let c = Connection::open(&path).unwrap();
+    let count = |table: &str| {
+        c.query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |r| {
+            r.get::<_, i64>(0)
+        })
+        .unwrap()
+    };
+    assert_eq!(count("t"), 3, "every write committed");
+    assert!(
+        TRIED.load(Ordering::Relaxed) >= 3,
+        "the upkeep ran after each write"
+    );
+    assert_eq!(count("upkeeps"), 0, "each failed upkeep was undone");
 }
