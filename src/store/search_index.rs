@@ -54,10 +54,10 @@ pub fn matching(c: &Connection, term: &str) -> Result<Vec<i64>, StoreError> {
         })
         .collect();
     let sql = format!(
-        "SELECT id, NULL, NULL, NULL, NULL FROM ({}) AS found
+        "SELECT id, 0, NULL, NULL, NULL, NULL FROM ({}) AS found
              WHERE id NOT IN (SELECT id FROM users_search_pending)
          UNION ALL
-         SELECT u.id, u.username, u.name, u.email, u.uuid
+         SELECT u.id, 1, u.username, u.name, u.email, u.uuid
              FROM users_search_pending p CROSS JOIN users u ON u.id = p.id",
         per_column.join(" UNION ")
     );
@@ -66,16 +66,10 @@ pub fn matching(c: &Connection, term: &str) -> Result<Vec<i64>, StoreError> {
     let mut rows = c.prepare_cached(&sql)?;
     let mut rows = rows.query([phrase])?;
     while let Some(r) = rows.next()? {
-        let id = r.get(0)?;
-        let current: [Option<String>; 4] = [r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?];
-        // The indexes' hits come without values (username and uuid are never NULL).
-        let unindexed = current[0].is_some();
-        if !unindexed
-            || current
-                .iter()
-                .flatten()
-                .any(|v| folded(v).contains(&wanted))
-        {
+        let (id, changed): (i64, bool) = (r.get(0)?, r.get(1)?);
+        let current: [Option<String>; 4] = [r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?];
+        let contains = |v: &String| folded(v).contains(&wanted);
+        if !changed || current.iter().flatten().any(contains) {
             ids.push(id);
         }
     }
@@ -91,11 +85,11 @@ fn folded(text: &str) -> String {
 }
 
 /// Segments past which maintenance merges an index back into one: each segment is
-/// one more b-tree to look in per trigram, and writes leave a new small one per batch.
+/// one more b-tree to look in per trigram, and each sync leaves a new small one.
 const MAX_SEGMENTS: i64 = 8;
 
-/// Pages one merge step writes: a step holds other writes, and a core, for about a
-/// millisecond.
+/// Pages one merge step writes: a step holds other writes, and a core, for a few
+/// milliseconds.
 const MERGE_PAGES: i64 = 16;
 
 /// The indexed columns whose index has grown past [`MAX_SEGMENTS`] segments.
