@@ -211,8 +211,8 @@ async fn compact_search_indexes(db: &Db) {
         Err(e) => return log::error!("checking the search indexes failed: {e}"),
     };
     for column in columns {
-        // Bounded: 16384 steps of 16 pages would rewrite a 1 GB index.
-        for _ in 0..16384 {
+        // Bounded: 65536 steps of 4 pages would rewrite a 1 GB index.
+        for _ in 0..65536 {
             let started = Instant::now();
             match db.write(move |c| search_index::merge_step(c, column)).await {
                 Ok(true) => actix_web::rt::time::sleep(started.elapsed() * 9).await,

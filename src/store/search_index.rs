@@ -88,9 +88,10 @@ fn folded(text: &str) -> String {
 /// one more b-tree to look in per trigram, and each sync leaves a new small one.
 const MAX_SEGMENTS: i64 = 8;
 
-/// Pages one merge step writes: a step holds other writes, and a core, for a few
-/// milliseconds.
-const MERGE_PAGES: i64 = 16;
+/// Pages one merge step writes. A step holds other writes, and a core, for about a
+/// millisecond: longer steps, even with rests between them, show in the slowest
+/// percent of requests that share the core.
+const MERGE_PAGES: i64 = 4;
 
 /// The indexed columns whose index has grown past [`MAX_SEGMENTS`] segments.
 pub fn fragmented(c: &Connection) -> Result<Vec<&'static str>, StoreError> {
