@@ -120,10 +120,13 @@ type Finished = (Vec<Box<dyn Job>>, Result<(), String>);
 /// handlers costs the waker a system call or two per write; done here, the writer
 /// is already on its next batch meanwhile.
 fn answer(finished: Receiver<Finished>) {
-    for (batch, committed) in finished {
-        for job in batch {
-            job.finish(committed.clone());
-        }
+    finished.into_iter().for_each(finish);
+}
+
+/// Tells each write of a finished batch its outcome.
+fn finish((batch, committed): Finished) {
+    for job in batch {
+        job.finish(committed.clone());
     }
 }
 
@@ -143,23 +146,18 @@ fn run(
             t.saturating_duration_since(Instant::now())
                 .min(ELSEWHERE_EVERY)
         });
-        let mut batch = match jobs.recv_timeout(wait) {
-            Ok(job) => vec![job],
-            // No write came in time: the upkeep runs in a batch of its own.
+        // With no write in time, or none to come, the upkeep runs in a batch of its own.
+        let (mut batch, stopping) = match jobs.recv_timeout(wait) {
+            Ok(job) => (vec![job], false),
             Err(RecvTimeoutError::Timeout) if due.is_some_and(|t| t <= Instant::now()) => {
-                Vec::new()
+                (Vec::new(), false)
             }
             Err(RecvTimeoutError::Timeout) => {
                 elsewhere.check(&conn);
                 continue;
             }
-            Err(RecvTimeoutError::Disconnected) => {
-                if due.is_some() {
-                    let _ = commit_batch(&conn, &mut [], Some(upkeep.run), &mut elsewhere)
-                        .inspect_err(|e| log::error!("upkeep before stopping failed: {e}"));
-                }
-                break;
-            }
+            Err(RecvTimeoutError::Disconnected) if due.is_some() => (Vec::new(), true),
+            Err(RecvTimeoutError::Disconnected) => break,
         };
         while !batch.is_empty() && batch.len() < MAX_BATCH {
             match jobs.try_recv() {
@@ -167,7 +165,7 @@ fn run(
                 Err(_) => break,
             }
         }
-        let upkeep_now = due.is_some_and(|t| t <= Instant::now());
+        let upkeep_now = stopping || due.is_some_and(|t| t <= Instant::now());
         gate.enter();
         let committed = commit_batch(
             &conn,
@@ -192,14 +190,15 @@ fn run(
         if let (Ok(changes), Some(w)) = (&committed, &watcher) {
             w.committed(changes);
         }
+        if stopping {
+            break;
+        }
         if batch.is_empty() {
             continue;
         }
         // Only if the answering thread died (a panic) are the answers left to us.
-        if let Err(mpsc::SendError((batch, committed))) = done.send((batch, committed.map(drop))) {
-            for job in batch {
-                job.finish(committed.clone());
-            }
+        if let Err(mpsc::SendError(finished)) = done.send((batch, committed.map(drop))) {
+            finish(finished);
         }
     }
 }

@@ -14,6 +14,13 @@ fn matches(c: &Connection, column: &str, term: &str) -> Vec<i64> {
     .collect()
 }
 
+/// An empty database at the current schema, in memory.
+fn database() -> Connection {
+    let mut c = Connection::open_in_memory().unwrap();
+    crate::db::migrate(&mut c).unwrap();
+    c
+}
+
 fn assert_indexes_intact(c: &Connection) {
     for (column, _) in COLUMNS {
         let check: rusqlite::Result<()> = c.execute_batch(&format!(
@@ -42,8 +49,7 @@ fn found(c: &Connection, term: &str) -> Vec<i64> {
 
 #[test]
 fn users_changed_since_the_last_sync_are_found_by_their_current_values_only() {
-    let mut c = Connection::open_in_memory().unwrap();
-    crate::db::migrate(&mut c).unwrap();
+    let c = database();
     insert(&c, 1, "alice", "Alice Zed");
     insert(&c, 2, "bob", "Bob Young");
     insert(&c, 3, "carol", "Carol Young");
@@ -89,8 +95,7 @@ fn varints_read_as_sqlite_writes_them() {
 
 #[test]
 fn a_fragmented_index_is_merged_back_into_one_segment() {
-    let mut c = Connection::open_in_memory().unwrap();
-    crate::db::migrate(&mut c).unwrap();
+    let c = database();
     // Each sync writes a new segment; without automatic merging they pile up
     // (until 16, when FTS5 merges them all at once).
     c.execute_batch(
@@ -114,8 +119,7 @@ fn a_fragmented_index_is_merged_back_into_one_segment() {
 
 #[test]
 fn inserts_updates_and_deletes_reach_the_indexes_on_sync() {
-    let mut c = Connection::open_in_memory().unwrap();
-    crate::db::migrate(&mut c).unwrap();
+    let c = database();
     insert(&c, 1, "alice", "Alice Zed");
     insert(&c, 2, "bob", "Bob Young");
     insert(&c, 4, "dave", "Dave Vale");
