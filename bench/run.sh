@@ -911,6 +911,10 @@ bench_identity() {
     # is measured.
     create_storm_users "$port"
     local storm_out="$OUT_DIR/wrk-id-storm-logins.txt"
+    # Index merging is background work that competes with requests for the CPU: the
+    # segment counts before and after the storm show whether any ran in its window.
+    local segments_before
+    segments_before="$(python3 "$SCRIPT_DIR/index_segments.py" "$db")" || segments_before="unreadable"
     wrk_run id-storm-quiet "$THREADS" "$CONNECTIONS" "$me_url" -H "$cookie_h"
     local quiet_p99="$WRK_P99_MS"
     row "id: storm me p99 quiet" "$WRK_P99_MS ms ($WRK_RPS req/s)"
@@ -956,6 +960,8 @@ bench_identity() {
     hwm="$(hwm_kib "$SERVER_PID")"
 
     row "id: storm me p99 during storm" "$storm_me"
+    row "id: search index segments before -> after the quiet and storm loads" \
+        "$segments_before -> $(python3 "$SCRIPT_DIR/index_segments.py" "$db" || echo unreadable)"
     WRK_NON2XX="$storm_me_non2xx"
     WRK_ERRORS="$storm_me_errors"
     id_run_checks "storm me during storm"
