@@ -996,6 +996,9 @@ bench_identity() {
     local sampled
     sampled="$(awk '$1 + 0 > max { max = $1 + 0 } END { printf "%d %d", max, NR }' "$TMP/storm-rss.txt")"
     row "id: storm max sampled VmRSS" "$(kib_to_mib "${sampled% *}") MiB (${sampled#* } samples, every 100 ms)"
+    # Each hash's 19 MiB should be back with the system once the logins stop.
+    sleep 2
+    row "id: RSS 2 s after the storm" "$(kib_to_mib "$(rss_kib "$SERVER_PID")") MiB"
 
     row "id: floor RSS after loads" "$(kib_to_mib "$(rss_kib "$FLOOR_PID")") MiB"
     stop_server

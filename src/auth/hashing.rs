@@ -3,7 +3,7 @@
 //! CPU and 19 MiB; on the shared blocking pool a burst of logins would take the cores
 //! from every other request, so here the requests of everyone else go first and a
 //! login waits its turn. The threads start with the first hash; each hash's memory is
-//! handed back to the system soon after it finishes (see `crate::memory`).
+//! handed back to the system when it finishes (see `crate::memory`).
 
 use std::sync::mpsc::{self, Receiver, Sender};
 use std::sync::{Arc, Mutex, OnceLock};
