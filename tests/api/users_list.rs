@@ -226,11 +226,13 @@ async fn search_is_a_case_insensitive_substring_of_name_username_email_or_uuid()
     )
     .await;
     assert_eq!(status, 200);
-    for _ in 0..2 {
+    for round in 0..2 {
+        if round == 1 {
+            actix_web::rt::time::sleep(std::time::Duration::from_millis(500)).await;
+        }
         assert_eq!(usernames(&admin, "search=quill").await, ["bob"]);
         assert_eq!(usernames(&admin, "search=%C3%89LODIE").await, ["bob"]);
         assert!(usernames(&admin, "search=young").await.is_empty());
-        actix_web::rt::time::sleep(std::time::Duration::from_millis(500)).await;
     }
 }
 
