@@ -9,6 +9,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0002_revoked_sessions.sql"),
     include_str!("migrations/0003_token_events.sql"),
     include_str!("migrations/0004_impersonation_visibility.sql"),
+    include_str!("migrations/0005_search_index_merging.sql"),
 ];
 
 /// The schema version this binary writes.

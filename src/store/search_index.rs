@@ -10,8 +10,9 @@ use rusqlite::{Connection, OptionalExtension};
 pub(crate) const COLUMNS: [(&str, i64); 4] =
     [("username", 1), ("name", 2), ("email", 4), ("uuid", 8)];
 
-/// Applies the changes noted since the last call to the search indexes. Call inside
-/// the write transaction, after the writes and outside any savepoint.
+/// Applies the changes noted since the last call to the search indexes, and merges a
+/// little of each index it wrote to (see [`SYNC_MERGE_PAGES`]). Call inside the write
+/// transaction, after the writes and outside any savepoint.
 pub fn sync(c: &Connection) -> Result<(), StoreError> {
     let changed = c
         .prepare_cached("SELECT DISTINCT changed FROM users_search_pending")?
@@ -28,6 +29,7 @@ pub fn sync(c: &Connection) -> Result<(), StoreError> {
         // the old values must leave before the new ones come (left side of UNION ALL
         // first).
         c.prepare_cached(&reindex_sql(column, bit))?.execute([])?;
+        merge(c, column, SYNC_MERGE_PAGES)?;
     }
     c.prepare_cached("DELETE FROM users_search_pending")?
         .execute([])?;
@@ -88,6 +90,14 @@ fn folded(text: &str) -> String {
 /// one more b-tree to look in per trigram, and each sync leaves a new small one.
 const MAX_SEGMENTS: i64 = 8;
 
+/// Pages merged in an index after each sync that wrote to it. The indexes do not merge
+/// by themselves (migration 5 turns FTS5's automatic merging off): that merged a few
+/// hundred pages at a time inside whichever sync crossed its threshold, holding every
+/// write queued behind it for tens of milliseconds. Positive, so only a level that has
+/// gathered four segments is merged; under a steady stream of edits this keeps the
+/// segments within a few dozen, and maintenance merges what is left.
+const SYNC_MERGE_PAGES: i64 = 64;
+
 /// Pages one merge step writes. A step holds other writes, and a core, for about a
 /// millisecond: longer steps, even with rests between them, show in the slowest
 /// percent of requests that share the core.
@@ -143,11 +153,18 @@ fn varint(bytes: &mut &[u8]) -> Option<i64> {
 /// One step of merging the index of `column` into a single segment (FTS5's
 /// incremental optimize); `false` once there is nothing left to merge.
 pub fn merge_step(c: &Connection, column: &str) -> Result<bool, StoreError> {
+    merge(c, column, -MERGE_PAGES)
+}
+
+/// FTS5's `merge` command on the index of `column`: about `pages` pages of merging;
+/// negative merges any level with two segments or more, and the levels into one.
+/// `true` when it merged something.
+fn merge(c: &Connection, column: &str, pages: i64) -> Result<bool, StoreError> {
     let before = c.total_changes();
     c.prepare_cached(&format!(
         "INSERT INTO users_search_{column} (users_search_{column}, rank) VALUES ('merge', ?1)"
     ))?
-    .execute([-MERGE_PAGES])?;
+    .execute([pages])?;
     // The command itself counts as one change; more means it merged something.
     Ok(c.total_changes() - before > 1)
 }

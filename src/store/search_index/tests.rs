@@ -40,6 +40,18 @@ fn insert(c: &Connection, id: i64, username: &str, name: &str) {
     .unwrap();
 }
 
+/// How many segments the index of `column` has.
+fn segments(c: &Connection, column: &str) -> i64 {
+    let record: Vec<u8> = c
+        .query_row(
+            &format!("SELECT block FROM users_search_{column}_data WHERE id = 10"),
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    segment_count(&record).unwrap()
+}
+
 /// `matching`'s ids, in order.
 fn found(c: &Connection, term: &str) -> Vec<i64> {
     let mut ids = matching(c, term).unwrap();
@@ -96,16 +108,27 @@ fn varints_read_as_sqlite_writes_them() {
 #[test]
 fn a_fragmented_index_is_merged_back_into_one_segment() {
     let c = database();
-    // Each sync writes a new segment; without automatic merging they pile up
-    // (until 16, when FTS5 merges them all at once).
-    c.execute_batch(
-        "INSERT INTO users_search_name (users_search_name, rank) VALUES ('automerge', 0)",
-    )
-    .unwrap();
     for id in 1..=12 {
         insert(&c, id, &format!("user{id}"), &format!("Name {id}"));
-        sync(&c).unwrap();
     }
+    sync(&c).unwrap();
+    // Each user taken out of the index and put back, straight, one statement each:
+    // each statement writes a segment, and nothing merges them (sync would).
+    for id in 1..=6 {
+        let name = format!("Name {id}");
+        c.execute(
+            "INSERT INTO users_search_name (users_search_name, rowid, name)
+             VALUES ('delete', ?1, ?2)",
+            rusqlite::params![id, name],
+        )
+        .unwrap();
+        c.execute(
+            "INSERT INTO users_search_name (rowid, name) VALUES (?1, ?2)",
+            rusqlite::params![id, name],
+        )
+        .unwrap();
+    }
+    assert!(segments(&c, "name") > 12);
     assert!(fragmented(&c).unwrap().contains(&"name"));
     let mut steps = 0;
     while merge_step(&c, "name").unwrap() {
@@ -166,4 +189,38 @@ fn inserts_updates_and_deletes_reach_the_indexes_on_sync() {
         })
         .unwrap();
     assert_eq!(left, 0);
+}
+
+#[test]
+fn no_index_merges_by_itself() {
+    let c = database();
+    for (column, _) in COLUMNS {
+        let automerge: i64 = c
+            .query_row(
+                &format!("SELECT v FROM users_search_{column}_config WHERE k = 'automerge'"),
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(automerge, 0, "{column}");
+    }
+}
+
+#[test]
+fn syncs_merge_as_they_go_so_segments_stay_few() {
+    let c = database();
+    for id in 1..=40 {
+        insert(&c, id, &format!("user{id}"), &format!("Name {id}"));
+        sync(&c).unwrap();
+    }
+    // 40 syncs wrote 40 segments into each index with values (no one has an email);
+    // merging four at a time as they come leaves at most three on each of the three
+    // levels that makes.
+    for column in ["username", "name", "uuid"] {
+        let n = segments(&c, column);
+        assert!((1..=6).contains(&n), "{column}: {n} segments");
+    }
+    assert_eq!(matches(&c, "name", "name 37"), [37]);
+    assert_eq!(found(&c, "user12"), [12]);
+    assert_indexes_intact(&c);
 }
