@@ -144,8 +144,9 @@ pub fn run(conn: Connection, stopped: Receiver<()>, limits: LogLimits, gate: &Ga
     let _ = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
 }
 
-/// Rounds of [`catch_up`] at most, and the round short enough to stop after.
+/// Rounds of [`catch_up`] at most.
 const CATCH_UP_ROUNDS: u32 = 3;
+/// A round this short leaves the hold little to do: [`catch_up`] stops after it.
 const CAUGHT_UP: Duration = Duration::from_millis(5);
 
 /// Gets the database file as close as it can to what a restart needs while writes go

@@ -107,18 +107,24 @@ const MERGE_PAGES: i64 = 4;
 pub fn fragmented(c: &Connection) -> Result<Vec<&'static str>, StoreError> {
     let mut out = Vec::new();
     for (column, _) in COLUMNS {
-        // FTS5 keeps its segment list in the "structure" record, row 10 of `_data`.
-        let structure: Option<Vec<u8>> = c
-            .prepare_cached(&format!(
-                "SELECT block FROM users_search_{column}_data WHERE id = 10"
-            ))?
-            .query_row([], |r| r.get(0))
-            .optional()?;
-        if structure.as_deref().and_then(segment_count) > Some(MAX_SEGMENTS) {
+        if segments(c, column)? > Some(MAX_SEGMENTS) {
             out.push(column);
         }
     }
     Ok(out)
+}
+
+/// How many segments the index of `column` has; `None` when its structure record is
+/// missing or unreadable.
+fn segments(c: &Connection, column: &str) -> Result<Option<i64>, StoreError> {
+    // FTS5 keeps its segment list in the "structure" record, row 10 of `_data`.
+    let structure: Option<Vec<u8>> = c
+        .prepare_cached(&format!(
+            "SELECT block FROM users_search_{column}_data WHERE id = 10"
+        ))?
+        .query_row([], |r| r.get(0))
+        .optional()?;
+    Ok(structure.as_deref().and_then(segment_count))
 }
 
 /// The number of segments in an FTS5 structure record: a 4-byte cookie (then, in the
