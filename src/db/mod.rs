@@ -10,7 +10,7 @@ pub mod restore;
 mod writer;
 
 pub use migrate::{SCHEMA_VERSION, migrate};
-pub use writer::{Upkeep, Writer};
+pub use writer::{Progress, Upkeep, UpkeepWork, Writer};
 
 use crate::config::Checkpoints;
 use crate::store::StoreError;
@@ -36,7 +36,7 @@ const CONNECTION_PRAGMAS: &str = "PRAGMA journal_mode = WAL;
 /// How long a connection waits for a lock another one holds.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// Longest the search indexes lag behind the users they index.
+/// Longest a change waits before the search indexes start taking it in.
 const SEARCH_LAG: Duration = Duration::from_millis(100);
 
 fn manager_for(path: &Path, checkpoints: Checkpoints) -> SqliteConnectionManager {
@@ -98,11 +98,12 @@ impl Db {
         migrate(&mut conn)?;
         drop(conn);
         let manager = manager_for(path, checkpoints);
-        // The search indexes take what changed at most SEARCH_LAG later, many edits
-        // at a time: each sync writes a new segment into each index it touches, and
-        // searching bridges the gap (see `store::search_index`).
+        // The search indexes start taking what changed at most SEARCH_LAG later, many
+        // edits at a time (a slice per batch): each sync step writes a new segment into
+        // each index it touches, and searching bridges the gap (see
+        // `store::search_index`).
         let sync = Upkeep {
-            run: crate::store::search_index::sync,
+            steps: &crate::store::search_index::UPKEEP,
             lag: SEARCH_LAG,
         };
         let checkpointer = match checkpoints {

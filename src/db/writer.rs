@@ -3,8 +3,9 @@
 //! transaction holding it has committed. Batching turns many small commits (each
 //! writing its pages to the WAL) into one, and writers queue here instead of sleeping
 //! in SQLite's busy handler. Work that can wait (re-indexing for search) runs as an
-//! [`Upkeep`] every so often rather than in every batch, and a thread beside the
-//! writer tells the waiting requests their outcome while the next batch runs.
+//! [`Upkeep`] every so often, a short step per batch, rather than in every batch; a
+//! thread beside the writer tells the waiting requests their outcome while the next
+//! batch runs.
 //!
 //! A batch first runs its writes one after another with nothing between them. A write
 //! that fails before changing anything needs no undoing, and most failures (a field
@@ -21,7 +22,8 @@ use job::{Job, job};
 use rusqlite::Connection;
 use std::sync::Arc;
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
-use std::time::{Duration, Instant};
+use upkeep::{Outcome, Rounds};
+pub use upkeep::{Progress, Upkeep, UpkeepWork};
 
 /// Most writes committed together.
 const MAX_BATCH: usize = 64;
@@ -97,22 +99,6 @@ impl Writer {
     }
 }
 
-/// What an [`Upkeep`] does.
-pub type UpkeepWork = fn(&Connection) -> Result<(), StoreError>;
-
-/// Work the writer does for its writes now and then rather than in every batch:
-/// within `lag` of a batch, inside a later batch or, when none comes, a batch of its
-/// own (and before the writer stops). It must leave the database valid whether it
-/// runs or not: when it fails, it is undone alone and tried again after a later batch.
-#[derive(Clone, Copy)]
-pub struct Upkeep {
-    /// The work, run inside a batch's transaction after its writes and outside their
-    /// savepoints.
-    pub run: UpkeepWork,
-    /// Longest it waits after a batch.
-    pub lag: Duration,
-}
-
 /// A batch whose transaction has ended, with how.
 type Finished = (Vec<Box<dyn Job>>, Result<(), String>);
 
@@ -139,24 +125,18 @@ fn run(
     done: Sender<Finished>,
 ) {
     let mut elsewhere = Elsewhere::new(&conn, watcher.as_deref());
-    // When the upkeep is to run next; at once for whatever an earlier run left.
-    let mut due = Some(Instant::now());
+    let mut rounds = Rounds::new(upkeep);
     loop {
-        let wait = due.map_or(ELSEWHERE_EVERY, |t| {
-            t.saturating_duration_since(Instant::now())
-                .min(ELSEWHERE_EVERY)
-        });
-        // With no write in time, or none to come, the upkeep runs in a batch of its own.
-        let (mut batch, stopping) = match jobs.recv_timeout(wait) {
+        // With no write in time, or none to come, an upkeep step runs in a batch of its
+        // own; the writer stops once the round under way is done.
+        let (mut batch, stopping) = match jobs.recv_timeout(rounds.wait(ELSEWHERE_EVERY)) {
             Ok(job) => (vec![job], false),
-            Err(RecvTimeoutError::Timeout) if due.is_some_and(|t| t <= Instant::now()) => {
-                (Vec::new(), false)
-            }
+            Err(RecvTimeoutError::Timeout) if rounds.due_now().is_some() => (Vec::new(), false),
             Err(RecvTimeoutError::Timeout) => {
                 elsewhere.check(&conn);
                 continue;
             }
-            Err(RecvTimeoutError::Disconnected) if due.is_some() => (Vec::new(), true),
+            Err(RecvTimeoutError::Disconnected) if rounds.pending() => (Vec::new(), true),
             Err(RecvTimeoutError::Disconnected) => break,
         };
         while !batch.is_empty() && batch.len() < MAX_BATCH {
@@ -165,39 +145,35 @@ fn run(
                 Err(_) => break,
             }
         }
-        let upkeep_now = stopping || due.is_some_and(|t| t <= Instant::now());
+        if stopping {
+            // The rest of the round runs at once, batch after batch.
+            rounds.hurry();
+        }
+        let step = rounds.due_now();
         gate.enter();
-        let committed = commit_batch(
-            &conn,
-            &mut batch,
-            upkeep_now.then_some(upkeep.run),
-            &mut elsewhere,
-        )
-        .map_err(|e| {
+        let committed = commit_batch(&conn, &mut batch, step, &mut elsewhere).map_err(|e| {
             log::error!("write batch of {} failed: {e}", batch.len());
             let _ = conn.execute_batch("ROLLBACK");
             e.to_string()
         });
         gate.leave();
-        if committed.is_ok() && upkeep_now {
-            due = None;
-        }
-        if due.is_none() && !batch.is_empty() {
-            due = Some(Instant::now() + upkeep.lag);
-        }
+        let changes = match committed {
+            Ok((changes, outcome)) => {
+                rounds.committed(outcome, !batch.is_empty());
+                Ok(changes)
+            }
+            Err(e) => Err(e),
+        };
         // What the batch changed is forgotten before anyone hears it committed, so the
         // next request of whoever wrote already sees it.
-        if let (Ok(changes), Some(w)) = (&committed, &watcher) {
+        if let (Ok(changes), Some(w)) = (&changes, &watcher) {
             w.committed(changes);
-        }
-        if stopping {
-            break;
         }
         if batch.is_empty() {
             continue;
         }
         // Only if the answering thread died (a panic) are the answers left to us.
-        if let Err(mpsc::SendError(finished)) = done.send((batch, committed.map(drop))) {
+        if let Err(mpsc::SendError(finished)) = done.send((batch, changes.map(drop))) {
             finish(finished);
         }
     }
@@ -206,9 +182,9 @@ fn run(
 fn commit_batch(
     conn: &Connection,
     batch: &mut [Box<dyn Job>],
-    upkeep: Option<UpkeepWork>,
+    step: Option<UpkeepWork>,
     elsewhere: &mut Elsewhere,
-) -> Result<Vec<Change>, StoreError> {
+) -> Result<(Vec<Change>, Outcome), StoreError> {
     begin(conn, elsewhere)?;
     if !run_together(conn, batch) {
         if !conn.is_autocommit() {
@@ -217,22 +193,32 @@ fn commit_batch(
         begin(conn, elsewhere)?;
         run_apart(conn, batch)?;
     }
-    if let Some(upkeep) = upkeep {
-        // Should it fail, the writes stand and the next batch's upkeep tries again.
-        let step = |sql: &str| conn.prepare_cached(sql)?.execute([]).map(drop);
-        step("SAVEPOINT upkeep")?;
-        if let Err(e) = upkeep(conn) {
-            log::error!("upkeep failed: {e}");
-            step("ROLLBACK TO upkeep")?;
-        }
-        step("RELEASE upkeep")?;
-    }
+    let outcome = match step {
+        Some(step) => run_step(conn, step)?,
+        None => Outcome::NotRun,
+    };
     let changes = match elsewhere.watcher {
         Some(_) => changes::drain(conn)?,
         None => Vec::new(),
     };
     conn.execute_batch("COMMIT")?;
-    Ok(changes)
+    Ok((changes, outcome))
+}
+
+/// Runs an upkeep step in a savepoint: should it fail, the writes before it stand.
+fn run_step(conn: &Connection, step: UpkeepWork) -> Result<Outcome, StoreError> {
+    let sql = |sql: &str| conn.prepare_cached(sql)?.execute([]).map(drop);
+    sql("SAVEPOINT upkeep")?;
+    let outcome = match step(conn) {
+        Ok(progress) => Outcome::Ran(progress),
+        Err(e) => {
+            log::error!("upkeep failed: {e}");
+            sql("ROLLBACK TO upkeep")?;
+            Outcome::Failed
+        }
+    };
+    sql("RELEASE upkeep")?;
+    Ok(outcome)
 }
 
 fn begin(conn: &Connection, elsewhere: &mut Elsewhere) -> Result<(), StoreError> {
@@ -269,3 +255,4 @@ fn run_apart(conn: &Connection, batch: &mut [Box<dyn Job>]) -> Result<(), StoreE
 mod job;
 #[cfg(test)]
 mod tests;
+mod upkeep;

@@ -3,6 +3,7 @@
 //! many at a time. Until it does, [`matching`] looks at the noted users' rows.
 
 use super::StoreError;
+use crate::db::{Progress, UpkeepWork};
 use rusqlite::{Connection, OptionalExtension};
 
 /// The indexed columns, with their bit in `users_search_pending.changed`.
@@ -10,29 +11,67 @@ use rusqlite::{Connection, OptionalExtension};
 pub(crate) const COLUMNS: [(&str, i64); 4] =
     [("username", 1), ("name", 2), ("email", 4), ("uuid", 8)];
 
-/// Applies the changes noted since the last call to the search indexes, and merges a
-/// little of each index it wrote to (see [`SYNC_MERGE_PAGES`]). Call inside the write
-/// transaction, after the writes and outside any savepoint.
+/// One round of keeping the indexes up to date, as the writer's upkeep runs it, a
+/// step per batch: [`sync_some`] until every noted change is applied, then
+/// [`merge_some`] until no index has a level to merge.
+pub const UPKEEP: [UpkeepWork; 2] = [sync_some, merge_some];
+
+/// Applies every change noted since the last sync to the search indexes. Call inside
+/// the write transaction, after the writes and outside any savepoint.
 pub fn sync(c: &Connection) -> Result<(), StoreError> {
+    apply(c, i64::MAX)
+}
+
+/// Applies the changes noted for up to [`SYNC_SLICE`] users (lowest ids first);
+/// [`Progress::More`] while notes remain. As [`sync`], outside any savepoint.
+pub fn sync_some(c: &Connection) -> Result<Progress, StoreError> {
+    // The first id beyond the slice, if any.
+    let beyond: Option<i64> = c
+        .prepare_cached("SELECT id FROM users_search_pending ORDER BY id LIMIT 1 OFFSET ?1")?
+        .query_row([SYNC_SLICE], |r| r.get(0))
+        .optional()?;
+    apply(c, beyond.unwrap_or(i64::MAX))?;
+    Ok(if beyond.is_some() {
+        Progress::More
+    } else {
+        Progress::Done
+    })
+}
+
+/// Merges up to [`MERGE_SLICE`] pages in each index that has a level of four
+/// segments, or a merge under way; [`Progress::More`] while one of them merged.
+pub fn merge_some(c: &Connection) -> Result<Progress, StoreError> {
+    let mut merged = false;
+    for (column, _) in COLUMNS {
+        merged |= merge(c, column, MERGE_SLICE)?;
+    }
+    Ok(if merged {
+        Progress::More
+    } else {
+        Progress::Done
+    })
+}
+
+/// Applies the changes noted for the users with an id below `beyond`.
+fn apply(c: &Connection, beyond: i64) -> Result<(), StoreError> {
     let changed = c
-        .prepare_cached("SELECT DISTINCT changed FROM users_search_pending")?
-        .query_map([], |r| r.get::<_, i64>(0))?
+        .prepare_cached("SELECT DISTINCT changed FROM users_search_pending WHERE id < ?1")?
+        .query_map([beyond], |r| r.get::<_, i64>(0))?
         .try_fold(0, |all, bits| bits.map(|b| all | b))?;
     if changed == 0 {
         return Ok(());
     }
     for (column, bit) in COLUMNS {
-        if changed & bit == 0 {
-            continue;
+        if changed & bit != 0 {
+            // One statement per index: FTS5 writes a segment at each statement's end,
+            // and the old values must leave before the new ones come (left side of
+            // UNION ALL first).
+            c.prepare_cached(&reindex_sql(column, bit))?
+                .execute([beyond])?;
         }
-        // One statement per index: FTS5 writes a segment at each statement's end, and
-        // the old values must leave before the new ones come (left side of UNION ALL
-        // first).
-        c.prepare_cached(&reindex_sql(column, bit))?.execute([])?;
-        merge(c, column, SYNC_MERGE_PAGES)?;
     }
-    c.prepare_cached("DELETE FROM users_search_pending")?
-        .execute([])?;
+    c.prepare_cached("DELETE FROM users_search_pending WHERE id < ?1")?
+        .execute([beyond])?;
     Ok(())
 }
 
@@ -90,13 +129,20 @@ fn folded(text: &str) -> String {
 /// one more b-tree to look in per trigram, and each sync leaves a new small one.
 const MAX_SEGMENTS: i64 = 8;
 
-/// Pages merged in an index after each sync that wrote to it. The indexes do not merge
-/// by themselves (migration 5 turns FTS5's automatic merging off): that merged a few
-/// hundred pages at a time inside whichever sync crossed its threshold, holding every
-/// write queued behind it for tens of milliseconds. Positive, so only a level that has
-/// gathered four segments is merged; under a steady stream of edits this keeps the
-/// segments within a few dozen, and maintenance merges what is left.
-const SYNC_MERGE_PAGES: i64 = 64;
+/// Users whose noted changes one [`sync_some`] applies. A step runs inside a batch of
+/// writes and holds every write queued behind it: at 128 users it takes about a
+/// millisecond (twice a batch's usual length at most). Each step writes a segment into
+/// each index it touches, so smaller slices mean more merging.
+const SYNC_SLICE: i64 = 128;
+
+/// Pages one [`merge_some`] merges in an index, for the same reason a millisecond or
+/// so. The indexes do not merge by themselves (migration 5 turns FTS5's automatic
+/// merging off): that merged a few hundred pages at a time inside whichever write
+/// crossed its threshold, holding every write queued behind it for tens of
+/// milliseconds. Positive, so only a level that has gathered four segments is merged:
+/// under a steady stream of edits the segments stay within a dozen or so, and
+/// maintenance merges what is left.
+const MERGE_SLICE: i64 = 8;
 
 /// Pages one merge step writes. A step holds other writes, and a core, for about a
 /// millisecond: longer steps, even with rests between them, show in the slowest
@@ -175,17 +221,18 @@ fn merge(c: &Connection, column: &str, pages: i64) -> Result<bool, StoreError> {
     Ok(c.total_changes() - before > 1)
 }
 
-/// Re-indexes `column` of the pending users whose `changed` has `bit`. CROSS JOIN
-/// pins the few pending rows as the outer loop, whatever statistics say.
+/// Re-indexes `column` of the pending users whose `changed` has `bit` and whose id
+/// is below `?1`. CROSS JOIN pins the few pending rows as the outer loop, whatever
+/// statistics say.
 fn reindex_sql(column: &str, bit: i64) -> String {
     format!(
         "INSERT INTO users_search_{column} (users_search_{column}, rowid, {column})
          SELECT 'delete', id, {column} FROM users_search_pending
-             WHERE indexed = 1 AND changed & {bit}
+             WHERE id < ?1 AND indexed = 1 AND changed & {bit}
          UNION ALL
          SELECT NULL, u.id, u.{column}
              FROM users_search_pending p CROSS JOIN users u ON u.id = p.id
-             WHERE p.changed & {bit}"
+             WHERE p.id < ?1 AND p.changed & {bit}"
     )
 }
 

@@ -14,7 +14,7 @@ fn database(tables: &str) -> (tempfile::TempDir, std::path::PathBuf, Connection)
 }
 
 const NO_UPKEEP: Upkeep = Upkeep {
-    run: |_| Ok(()),
+    steps: &[],
     lag: Duration::from_secs(1),
 };
 
@@ -210,7 +210,10 @@ async fn upkeep_follows_writes_within_its_lag_rather_than_in_every_batch() {
     let (_dir, path, c) =
         database("PRAGMA synchronous = OFF; CREATE TABLE t (n); CREATE TABLE upkeeps (n);");
     let upkeep = Upkeep {
-        run: |c| Ok(c.execute("INSERT INTO upkeeps VALUES (1)", []).map(drop)?),
+        steps: &[|c| {
+            c.execute("INSERT INTO upkeeps VALUES (1)", [])?;
+            Ok(Progress::Done)
+        }],
         lag: Duration::from_millis(500),
     };
     let w = Writer::start(c, None, upkeep, None).unwrap();
@@ -260,11 +263,11 @@ async fn a_failing_upkeep_is_undone_alone_and_the_writes_stand() {
     let (_dir, path, c) = database("CREATE TABLE t (n); CREATE TABLE upkeeps (n);");
     static TRIED: AtomicUsize = AtomicUsize::new(0);
     let upkeep = Upkeep {
-        run: |c| {
+        steps: &[|c| {
             TRIED.fetch_add(1, Ordering::Relaxed);
             c.execute("INSERT INTO upkeeps VALUES (1)", [])?;
             Err(StoreError::Other("the upkeep broke".into()))
-        },
+        }],
         lag: Duration::from_millis(1),
     };
     let w = Writer::start(c, None, upkeep, None).unwrap();
@@ -290,4 +293,46 @@ async fn a_failing_upkeep_is_undone_alone_and_the_writes_stand() {
         "the upkeep ran after each write"
     );
     assert_eq!(count("upkeeps"), 0, "each failed upkeep was undone");
+}
+
+#[actix_web::test]
+async fn an_upkeep_round_runs_each_step_until_it_is_done_without_waiting_for_writes() {
+    let (_dir, path, c) = database("CREATE TABLE t (n); CREATE TABLE steps (step TEXT);");
+    let upkeep = Upkeep {
+        steps: &[
+            |c| {
+                c.execute("INSERT INTO steps VALUES ('slice')", [])?;
+                let done: i64 = c.query_row("SELECT COUNT(*) FROM steps", [], |r| r.get(0))?;
+                Ok(if done < 3 {
+                    Progress::More
+                } else {
+                    Progress::Done
+                })
+            },
+            |c| {
+                c.execute("INSERT INTO steps VALUES ('last')", [])?;
+                Ok(Progress::Done)
+            },
+        ],
+        lag: Duration::from_secs(3600),
+    };
+    let w = Writer::start(c, None, upkeep, None).unwrap();
+    let steps = || -> Vec<String> {
+        let c = Connection::open(&path).unwrap();
+        let mut stmt = c.prepare("SELECT step FROM steps ORDER BY rowid").unwrap();
+        stmt.query_map([], |r| r.get(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    };
+    for _ in 0..500 {
+        if steps().len() >= 4 {
+            break;
+        }
+        actix_web::rt::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!(steps(), ["slice", "slice", "slice", "last"]);
+    actix_web::rt::time::sleep(Duration::from_millis(100)).await;
+    assert_eq!(steps().len(), 4, "the round is over");
+    drop(w);
 }

@@ -194,14 +194,27 @@ fn no_index_merges_by_itself() {
     }
 }
 
+/// One upkeep round as the writer runs it, a step per batch: each step until it is
+/// done. Returns how many steps ran.
+fn round(c: &Connection) -> usize {
+    let mut runs = 0;
+    for step in UPKEEP {
+        runs += 1;
+        while step(c).unwrap() == Progress::More {
+            runs += 1;
+        }
+    }
+    runs
+}
+
 #[test]
-fn syncs_merge_as_they_go_so_segments_stay_few() {
+fn rounds_merge_as_they_go_so_segments_stay_few() {
     let c = database();
     for id in 1..=40 {
         insert(&c, id, &format!("user{id}"), &format!("Name {id}"));
-        sync(&c).unwrap();
+        round(&c);
     }
-    // 40 syncs wrote 40 segments into each index with values (no one has an email).
+    // 40 rounds wrote 40 segments into each index with values (no one has an email).
     // Merging four at a time as they come leaves a handful; without it there are 10
     // (FTS5 folds a level only once it holds 16).
     for column in ["username", "name", "uuid"] {
@@ -213,5 +226,63 @@ fn syncs_merge_as_they_go_so_segments_stay_few() {
     }
     assert_eq!(matches(&c, "name", "name 37"), [37]);
     assert_eq!(found(&c, "user12"), [12]);
+    assert_indexes_intact(&c);
+}
+
+#[test]
+fn a_sync_step_applies_a_slice_of_the_notes_and_searching_bridges_the_rest() {
+    let c = database();
+    let users = SYNC_SLICE + 10;
+    c.execute_batch("BEGIN").unwrap();
+    for id in 1..=users {
+        insert(&c, id, &format!("member{id:04}"), "Same Name");
+    }
+    c.execute_batch("COMMIT").unwrap();
+    let pending = |c: &Connection| -> i64 {
+        c.query_row("SELECT COUNT(*) FROM users_search_pending", [], |r| {
+            r.get(0)
+        })
+        .unwrap()
+    };
+
+    assert_eq!(sync_some(&c).unwrap(), Progress::More);
+    assert_eq!(pending(&c), 10, "the slice's users are no longer noted");
+    let indexed = matches(&c, "name", "same name");
+    assert_eq!(
+        indexed,
+        (1..=SYNC_SLICE).collect::<Vec<_>>(),
+        "lowest ids first"
+    );
+    assert_eq!(found(&c, "same name"), (1..=users).collect::<Vec<_>>());
+
+    assert_eq!(sync_some(&c).unwrap(), Progress::Done);
+    assert_eq!(pending(&c), 0);
+    assert_eq!(matches(&c, "name", "same name").len(), users as usize);
+    assert_eq!(found(&c, &format!("member{users:04}")), [users]);
+    assert_indexes_intact(&c);
+}
+
+#[test]
+fn merge_steps_end_once_no_level_has_four_segments() {
+    let c = database();
+    for id in 1..=3 {
+        insert(&c, id, &format!("user{id}"), "");
+        sync(&c).unwrap();
+    }
+    assert_eq!(
+        merge_some(&c).unwrap(),
+        Progress::Done,
+        "three segments stay"
+    );
+    assert_eq!(segments(&c, "username").unwrap(), Some(3));
+    insert(&c, 4, "user4", "");
+    sync(&c).unwrap();
+    let mut steps = 1;
+    while merge_some(&c).unwrap() == Progress::More {
+        steps += 1;
+    }
+    assert!(steps >= 2, "merged, then found nothing left: {steps}");
+    assert_eq!(segments(&c, "username").unwrap(), Some(1));
+    assert_eq!(found(&c, "user4"), [4]);
     assert_indexes_intact(&c);
 }
