@@ -169,6 +169,10 @@ fn run(
         if let (Ok(changes), Some(w)) = (&changes, &watcher) {
             w.committed(changes);
         }
+        if stopping && changes.is_err() {
+            // The round cannot go on now; the next start takes it up.
+            break;
+        }
         if batch.is_empty() {
             continue;
         }
