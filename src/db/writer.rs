@@ -157,13 +157,10 @@ fn run(
             e.to_string()
         });
         gate.leave();
-        let changes = match committed {
-            Ok((changes, outcome)) => {
-                rounds.committed(outcome, !batch.is_empty());
-                Ok(changes)
-            }
-            Err(e) => Err(e),
-        };
+        let changes = committed.map(|(changes, outcome)| {
+            rounds.committed(outcome, !batch.is_empty());
+            changes
+        });
         // What the batch changed is forgotten before anyone hears it committed, so the
         // next request of whoever wrote already sees it.
         if let (Ok(changes), Some(w)) = (&changes, &watcher) {
@@ -211,18 +208,23 @@ fn commit_batch(
 
 /// Runs an upkeep step in a savepoint: should it fail, the writes before it stand.
 fn run_step(conn: &Connection, step: UpkeepWork) -> Result<Outcome, StoreError> {
-    let sql = |sql: &str| conn.prepare_cached(sql)?.execute([]).map(drop);
-    sql("SAVEPOINT upkeep")?;
+    savepoint(conn, "SAVEPOINT upkeep")?;
     let outcome = match step(conn) {
         Ok(progress) => Outcome::Ran(progress),
         Err(e) => {
             log::error!("upkeep failed: {e}");
-            sql("ROLLBACK TO upkeep")?;
+            savepoint(conn, "ROLLBACK TO upkeep")?;
             Outcome::Failed
         }
     };
-    sql("RELEASE upkeep")?;
+    savepoint(conn, "RELEASE upkeep")?;
     Ok(outcome)
+}
+
+/// Runs a savepoint statement; cached, as these run for every write set apart and
+/// every upkeep step.
+fn savepoint(conn: &Connection, sql: &str) -> rusqlite::Result<()> {
+    conn.prepare_cached(sql)?.execute([]).map(drop)
 }
 
 fn begin(conn: &Connection, elsewhere: &mut Elsewhere) -> Result<(), StoreError> {
@@ -244,14 +246,12 @@ fn run_together(conn: &Connection, batch: &mut [Box<dyn Job>]) -> bool {
 
 /// Runs each write in its own savepoint, rolled back when the write fails.
 fn run_apart(conn: &Connection, batch: &mut [Box<dyn Job>]) -> Result<(), StoreError> {
-    // Cached: these run twice per write.
-    let step = |sql: &str| conn.prepare_cached(sql)?.execute([]).map(drop);
     for job in batch.iter_mut() {
-        step("SAVEPOINT job")?;
+        savepoint(conn, "SAVEPOINT job")?;
         if !job.run(conn) {
-            step("ROLLBACK TO job")?;
+            savepoint(conn, "ROLLBACK TO job")?;
         }
-        step("RELEASE job")?;
+        savepoint(conn, "RELEASE job")?;
     }
     Ok(())
 }

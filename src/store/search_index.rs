@@ -24,32 +24,24 @@ pub fn sync(c: &Connection) -> Result<(), StoreError> {
 
 /// Applies the changes noted for up to [`SYNC_SLICE`] users (lowest ids first);
 /// [`Progress::More`] while notes remain. As [`sync`], outside any savepoint.
-pub fn sync_some(c: &Connection) -> Result<Progress, StoreError> {
+fn sync_some(c: &Connection) -> Result<Progress, StoreError> {
     // The first id beyond the slice, if any.
     let beyond: Option<i64> = c
         .prepare_cached("SELECT id FROM users_search_pending ORDER BY id LIMIT 1 OFFSET ?1")?
         .query_row([SYNC_SLICE], |r| r.get(0))
         .optional()?;
     apply(c, beyond.unwrap_or(i64::MAX))?;
-    Ok(if beyond.is_some() {
-        Progress::More
-    } else {
-        Progress::Done
-    })
+    Ok(Progress::more_if(beyond.is_some()))
 }
 
 /// Merges up to [`MERGE_SLICE`] pages in each index that has a level of four
 /// segments, or a merge under way; [`Progress::More`] while one of them merged.
-pub fn merge_some(c: &Connection) -> Result<Progress, StoreError> {
+fn merge_some(c: &Connection) -> Result<Progress, StoreError> {
     let mut merged = false;
     for (column, _) in COLUMNS {
         merged |= merge(c, column, MERGE_SLICE)?;
     }
-    Ok(if merged {
-        Progress::More
-    } else {
-        Progress::Done
-    })
+    Ok(Progress::more_if(merged))
 }
 
 /// Applies the changes noted for the users with an id below `beyond`.
@@ -135,8 +127,8 @@ const MAX_SEGMENTS: i64 = 8;
 /// each index it touches, so smaller slices mean more merging.
 const SYNC_SLICE: i64 = 128;
 
-/// Pages one [`merge_some`] merges in an index, for the same reason a millisecond or
-/// so. The indexes do not merge by themselves (migration 5 turns FTS5's automatic
+/// Pages one [`merge_some`] merges in an index: like a sync step, about a millisecond.
+/// The indexes do not merge by themselves (migration 5 turns FTS5's automatic
 /// merging off): that merged a few hundred pages at a time inside whichever write
 /// crossed its threshold, holding every write queued behind it for tens of
 /// milliseconds. Positive, so only a level that has gathered four segments is merged:

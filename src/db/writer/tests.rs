@@ -303,11 +303,7 @@ async fn an_upkeep_round_runs_each_step_until_it_is_done_without_waiting_for_wri
             |c| {
                 c.execute("INSERT INTO steps VALUES ('slice')", [])?;
                 let done: i64 = c.query_row("SELECT COUNT(*) FROM steps", [], |r| r.get(0))?;
-                Ok(if done < 3 {
-                    Progress::More
-                } else {
-                    Progress::Done
-                })
+                Ok(Progress::more_if(done < 3))
             },
             |c| {
                 c.execute("INSERT INTO steps VALUES ('last')", [])?;

@@ -15,6 +15,13 @@ pub enum Progress {
     Done,
 }
 
+impl Progress {
+    /// [`Progress::More`] when `more`, else [`Progress::Done`].
+    pub fn more_if(more: bool) -> Self {
+        if more { Progress::More } else { Progress::Done }
+    }
+}
+
 /// One step of an [`Upkeep`]: a bounded slice of its work.
 pub type UpkeepWork = fn(&Connection) -> Result<Progress, StoreError>;
 
