@@ -149,6 +149,7 @@ async fn a_steady_stream_of_writes_keeps_the_log_small_and_idle_gives_it_back() 
         checkpoint_every: Duration::from_millis(5),
         restart_after_frames: 16,
         idle_trim_frames: 8,
+        trim_after_idle: Duration::from_millis(20),
     };
     let checkpointer = Some((Connection::open(&path).unwrap(), limits));
     let w = Writer::start(c, checkpointer, NO_UPKEEP, None).unwrap();
