@@ -2,19 +2,26 @@ use super::*;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-#[test]
-fn catching_up_copies_the_whole_log_and_syncs_the_database_file() {
+/// A new database file in WAL mode, with automatic checkpoints off, after `sql`; and
+/// the connection that ran it.
+fn database(sql: &str) -> (tempfile::TempDir, std::path::PathBuf, Connection) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("db");
-    let writer = Connection::open(&path).unwrap();
-    writer
-        .execute_batch(
-            "PRAGMA journal_mode = WAL; PRAGMA wal_autocheckpoint = 0;
-             CREATE TABLE t (x);
-             WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 5000)
-             INSERT INTO t SELECT i FROM n;",
-        )
-        .unwrap();
+    let c = Connection::open(&path).unwrap();
+    c.execute_batch(&format!(
+        "PRAGMA journal_mode = WAL; PRAGMA wal_autocheckpoint = 0; {sql}"
+    ))
+    .unwrap();
+    (dir, path, c)
+}
+
+#[test]
+fn catching_up_copies_the_whole_log_and_syncs_the_database_file() {
+    let (dir, path, writer) = database(
+        "CREATE TABLE t (x);
+         WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 5000)
+         INSERT INTO t SELECT i FROM n;",
+    );
     let checkpointer = Connection::open(&path).unwrap();
     assert_eq!(sync_database_file(&checkpointer), Ok(()));
     catch_up(&checkpointer);
@@ -65,14 +72,7 @@ fn a_hold_waits_for_the_batch_under_way_and_keeps_the_next_one_out() {
 
 #[test]
 fn the_log_file_is_truncated_only_once_writes_have_stopped_for_the_idle_time() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("db");
-    let writer = Connection::open(&path).unwrap();
-    writer
-        .execute_batch(
-            "PRAGMA journal_mode = WAL; PRAGMA wal_autocheckpoint = 0; CREATE TABLE t (b BLOB);",
-        )
-        .unwrap();
+    let (dir, path, writer) = database("CREATE TABLE t (b BLOB);");
     let limits = LogLimits {
         checkpoint_every: Duration::from_millis(5),
         restart_after_frames: i64::MAX,
